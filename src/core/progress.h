@@ -1,6 +1,7 @@
 // A progress bar on stderr for long work: "label [#####.....]  52%  3.1 M/s  ETA 4s".
-// Draws only when stderr is a terminal (logs and CI stay clean) and at most 10 times a second, so
-// calling Update in a hot loop is cheap. Disabled entirely by --quiet.
+// Draws only when stderr is a terminal (logs and CI stay clean) and at most 10 times a second.
+// Update reads the clock, so call it per batch (a block of ticks, a day), not per tick.
+// Disabled entirely by --quiet.
 // Thread-safety: one thread calls Update/Finish.
 #pragma once
 
@@ -20,7 +21,7 @@ class ProgressBar {
 
   void Update(uint64_t done) {
     done_ = done;
-    if (enabled_ && ++calls_ % 64 == 0) MaybeDraw(false);
+    if (enabled_) MaybeDraw(false);
   }
   void Add(uint64_t n) { Update(done_ + n); }
   // Draws the final state and ends the line.
@@ -33,7 +34,6 @@ class ProgressBar {
   std::string unit_;
   uint64_t total_;
   uint64_t done_ = 0;
-  uint64_t calls_ = 0;
   bool enabled_;
   bool drawn_ = false;
   bool finished_ = false;

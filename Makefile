@@ -1,0 +1,35 @@
+# arus — top-level entry points. `make run` and `make test` work on a fresh Debian 12 machine (as
+# root): both install what is missing through scripts/setup-deps.sh first.
+BUILD ?= build
+BUILD_TYPE ?= RelWithDebInfo
+ARUS := $(BUILD)/apps/arus/arus
+DEMO := out/demo
+
+.PHONY: all deps configure build run test bench clean
+
+all: build
+
+deps:
+	@bash scripts/setup-deps.sh
+
+$(BUILD)/build.ninja:
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE)
+
+configure: deps $(BUILD)/build.ninja
+
+build: configure
+	cmake --build $(BUILD)
+
+# The main job on the built-in example data: generate a synthetic market into a store, show what
+# it holds, and build bars from it.
+run: build
+	@bash scripts/demo.sh $(ARUS) $(DEMO)
+
+test: build
+	ctest --test-dir $(BUILD) --output-on-failure -j 2 --timeout 600
+
+bench: build
+	@bash scripts/bench.sh $(BUILD)
+
+clean:
+	rm -rf $(BUILD) out

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The main job on the built-in example data (`make run`): a synthetic FX market for four pairs over
+# two months goes into a fresh tick store, then bars are built from it.
+set -euo pipefail
+ARUS=${1:-build/apps/arus/arus}
+OUT=${2:-out/demo}
+
+rm -rf "$OUT"
+mkdir -p "$OUT"
+echo "== generate: synthetic ticks for EURUSD, GBPUSD, EURGBP, USDJPY (2024-01-01 .. 2024-03-01)"
+"$ARUS" generate --symbols EURUSD,GBPUSD,EURGBP,USDJPY --from 2024-01-01 --to 2024-03-01 --seed 7 \
+  --store "$OUT/store" --calendar "$OUT/economic_calendar.csv"
+echo
+echo "== info: what the store holds"
+"$ARUS" info --store "$OUT/store"
+echo
+echo "== bars: EURUSD H1 and D1 (mid), USDJPY M5 (bid)"
+"$ARUS" bars --store "$OUT/store" --symbol EURUSD --timeframe H1 --output "$OUT/EURUSD_H1.csv"
+"$ARUS" bars --store "$OUT/store" --symbol EURUSD --timeframe D1 --output "$OUT/EURUSD_D1.csv"
+"$ARUS" bars --store "$OUT/store" --symbol USDJPY --timeframe M5 --price bid \
+  --output "$OUT/USDJPY_M5_bid.csv"
+echo
+echo "First EURUSD daily bars (labelled by trading date; 17:00 New York -> 17:00 New York):"
+head -6 "$OUT/EURUSD_D1.csv"
+echo
+echo "Done. Outputs in $OUT/: store/, economic_calendar.csv, EURUSD_H1.csv, EURUSD_D1.csv, USDJPY_M5_bid.csv"
