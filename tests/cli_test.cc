@@ -211,6 +211,19 @@ TEST_F(CliTest, BarsCsvMatchesTheAggregatorAndTheCalendar) {
   }
 }
 
+TEST_F(CliTest, BarsWithBoundsAreWhollyInside) {
+  const fs::path out = *dir_ / "h1_cut.csv";
+  const RunResult r = RunArus("bars --store " + Store() + " --symbol EURUSD --timeframe H1 "
+                              "--from 2024-03-07T10:30 --to 2024-03-07T15:59 --output " +
+                              out.string());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = ReadLines(out);
+  ASSERT_EQ(lines.size(), 5u);  // 11:00, 12:00, 13:00, 14:00; 10:00 and 15:00 are cut
+  EXPECT_EQ(Split(lines[1], ',')[0], "2024-03-07T11:00:00Z");
+  EXPECT_EQ(Split(lines[4], ',')[0], "2024-03-07T14:00:00Z");
+  EXPECT_NE(r.err.find("left out 2 bar(s)"), std::string::npos) << r.err;
+}
+
 TEST_F(CliTest, ErrorsAreOneClearLine) {
   struct Case {
     std::string args;

@@ -55,9 +55,18 @@ Status RunBars(const BarsArgs& a, const GlobalFlags& g) {
   bars::BarAggregator agg(tf, side, fx::FxCalendar::Default());
   ProgressBar progress("bars", static_cast<uint64_t>(info.tick_count), !g.quiet, " ticks");
   int64_t ticks = 0, nbars = 0;
+  // With explicit bounds only bars wholly inside [from, to) are written: a bar cut by a bound
+  // would hold only part of its interval's ticks.
+  int64_t cut = 0;
   auto drain = [&]() -> Status {
-    for (const Bar& b : agg.completed()) AppendBar(&buf, b, decimals);
-    nbars += static_cast<int64_t>(agg.completed().size());
+    for (const Bar& b : agg.completed()) {
+      if (b.ts_open < from || b.ts_close > to) {
+        ++cut;
+        continue;
+      }
+      AppendBar(&buf, b, decimals);
+      ++nbars;
+    }
     agg.ClearCompleted();
     if (buf.size() > (1 << 20)) {
       ARUS_RETURN_IF_ERROR(out.Write(buf));
@@ -92,6 +101,10 @@ Status RunBars(const BarsArgs& a, const GlobalFlags& g) {
                  std::string(bars::TimeframeName(tf)).c_str(),
                  std::string(PriceSideName(side)).c_str(), static_cast<long long>(ticks),
                  a.output.c_str());
+    if (cut > 0) {
+      std::fprintf(stderr, "left out %lld bar(s) cut by --from/--to\n",
+                   static_cast<long long>(cut));
+    }
   }
   return Status::Ok();
 }
@@ -100,13 +113,13 @@ Status RunBars(const BarsArgs& a, const GlobalFlags& g) {
 
 Command AddBarsCommand(CLI::App& root, const GlobalFlags& g) {
   auto args = std::make_shared<BarsArgs>();
-  CLI::App* app = root.add_subcommand(
-      "bars",
-      "Aggregate stored ticks into bars and write CSV: time,open,high,low,close,tick_count,volume,"
-      "spread_mean. `time` is the bar's open (UTC). D1 bars run 17:00->17:00 New York, H4 bars "
-      "align to 17:00 New York, W1 runs Sunday 17:00 to Friday 17:00 New York. Ticks at "
-      "closed-market times are reported, not merged. The last bar holds the ticks up to the end "
-      "of the range or data and may be partial.");
+  CLI::App* app = root.add_subcommand("bars", "Aggregate stored ticks into bars (CSV)");
+  app->footer(
+      "Output: time,open,high,low,close,tick_count,volume,spread_mean; `time` is the bar's open "
+      "(UTC).\nD1 bars run 17:00 -> 17:00 New York, H4 bars align to 17:00 New York, W1 runs "
+      "Sunday 17:00 to Friday 17:00 New York (docs/bars.md).\nTicks at closed-market times are "
+      "reported, not merged.\nWith --from/--to, only bars wholly inside [from, to) are written; "
+      "without --to the last bar holds the ticks up to the end of the data.");
   app->add_option("--store", args->store, "Store directory")->required();
   app->add_option("--symbol", args->symbol, "Symbol, e.g. EURUSD")->required();
   app->add_option("--timeframe", args->timeframe, "M1 M5 M15 M30 H1 H4 D1 W1")->required();

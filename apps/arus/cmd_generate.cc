@@ -142,11 +142,13 @@ Status RunGenerate(const GenerateArgs& a, const GlobalFlags& g) {
 
 Command AddGenerateCommand(CLI::App& root, const GlobalFlags& g) {
   auto args = std::make_shared<GenerateArgs>();
-  CLI::App* app = root.add_subcommand(
-      "generate",
-      "Generate a deterministic synthetic FX market (ticks with bid/ask, sessions, rollover and "
-      "news spreads, weekend gaps) into a tick store, plus the economic calendar it used. "
-      "Model: docs/synthetic-market.md");
+  CLI::App* app =
+      root.add_subcommand("generate", "Generate a synthetic FX market into a tick store");
+  app->footer(
+      "Deterministic: the same options give the same ticks. Bid/ask ticks with sessions, "
+      "stochastic volatility, spreads that widen at the 17:00 New York rollover and around "
+      "scheduled news, weekend gaps and rare jumps; writes the economic calendar of the news it "
+      "used. Model: docs/synthetic-market.md");
   app->add_option("--symbols", args->symbols, "Comma-separated symbols, e.g. EURUSD,USDJPY")
       ->required()
       ->delimiter(',');

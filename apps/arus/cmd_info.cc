@@ -102,7 +102,9 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
 Command AddInfoCommand(CLI::App& root, const GlobalFlags& g) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* app = root.add_subcommand(
-      "info", "Show what a tick store holds: symbols, time ranges, ticks, size, compression");
+      "info", "Show what a tick store holds");
+  app->footer("Per symbol: first and last tick, trading days, ticks, size on disk, bytes per tick "
+              "and compression ratio against 32-byte in-memory ticks.");
   app->add_option("--store", args->store, "Store directory")->required();
   app->add_flag("--json", args->json, "Print JSON instead of a table");
   app->add_flag("--verify", args->verify,

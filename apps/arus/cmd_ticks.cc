@@ -66,7 +66,9 @@ Status RunTicks(const TicksArgs& a, const GlobalFlags& g) {
 Command AddTicksCommand(CLI::App& root, const GlobalFlags& g) {
   auto args = std::make_shared<TicksArgs>();
   CLI::App* app = root.add_subcommand(
-      "ticks", "Write stored ticks as CSV: time,bid,ask,bid_volume,ask_volume (time in UTC)");
+      "ticks", "Write stored ticks as CSV");
+  app->footer("Output: time,bid,ask,bid_volume,ask_volume; time in UTC (ISO-8601), prices at the "
+              "stored precision.");
   app->add_option("--store", args->store, "Store directory")->required();
   app->add_option("--symbol", args->symbol, "Symbol, e.g. EURUSD")->required();
   app->add_option("--from", args->from, "Start (inclusive), ISO-8601 UTC, e.g. 2024-01-02");
