@@ -120,6 +120,14 @@ Duration ZoneOffsets::OffsetAt(UnixNanos t) const {
   return Duration(offsets_[i] * kNanosPerSecond);
 }
 
+void ZoneOffsets::SpanAt(UnixNanos t, UnixNanos* begin, UnixNanos* end) const {
+  const int64_t s = FloorDiv(t.ns(), kNanosPerSecond);
+  auto it = std::upper_bound(begins_.begin(), begins_.end(), s);
+  const size_t i = it == begins_.begin() ? 0 : static_cast<size_t>(it - begins_.begin()) - 1;
+  *begin = i == 0 ? UnixNanos::Min() : UnixNanos(begins_[i] * kNanosPerSecond);
+  *end = i + 1 >= begins_.size() ? UnixNanos::Max() : UnixNanos(begins_[i + 1] * kNanosPerSecond);
+}
+
 UnixNanos ZoneOffsets::FromLocal(UnixNanos local) const {
   // Try the offset in force just before and just after; pick the earliest consistent instant.
   const Duration o1 = OffsetAt(local - Duration(kNanosPerDay));

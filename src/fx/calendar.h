@@ -57,6 +57,9 @@ class ZoneOffsets {
   UnixNanos FromLocal(UnixNanos local) const;
   // UTC instant of `hour:minute` local time on local calendar date `date`.
   UnixNanos At(Date date, int hour, int minute) const;
+  // The UTC interval [*begin, *end) around `t` over which OffsetAt(t) holds (unbounded ends are
+  // UnixNanos::Min()/Max()).
+  void SpanAt(UnixNanos t, UnixNanos* begin, UnixNanos* end) const;
 
  private:
   ZoneOffsets() = default;
