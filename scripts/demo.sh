@@ -20,7 +20,8 @@ echo "== bars: EURUSD H1 and D1 (mid), USDJPY M5 (bid)"
 "$ARUS" bars --store "$OUT/store" --symbol USDJPY --timeframe M5 --price bid \
   --output "$OUT/USDJPY_M5_bid.csv"
 echo
-echo "First EURUSD daily bars (labelled by trading date; 17:00 New York -> 17:00 New York):"
+echo "First EURUSD daily bars: each runs 17:00 -> 17:00 New York, so it opens at 22:00 UTC (winter)"
+echo "the evening before its trading date; 1 Jan and weekends are closed:"
 head -6 "$OUT/EURUSD_D1.csv"
 echo
 echo "Done. Outputs in $OUT/: store/, economic_calendar.csv, EURUSD_H1.csv, EURUSD_D1.csv, USDJPY_M5_bid.csv"
