@@ -42,7 +42,8 @@ int main(int argc, char** argv) {
   app.add_flag("-q,--quiet", g.quiet, "No progress bars or human summaries");
 
   std::vector<Command> commands = {AddGenerateCommand(app, g), AddInfoCommand(app, g),
-                                   AddBarsCommand(app, g), AddTicksCommand(app, g)};
+                                   AddIngestCommand(app, g), AddBarsCommand(app, g),
+                                   AddTicksCommand(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -56,7 +56,7 @@ std::string HumanCount(double n) {
   if (n >= 1e9) std::snprintf(buf, sizeof buf, "%.2f G", n / 1e9);
   else if (n >= 1e6) std::snprintf(buf, sizeof buf, "%.2f M", n / 1e6);
   else if (n >= 1e4) std::snprintf(buf, sizeof buf, "%.1f k", n / 1e3);
-  else std::snprintf(buf, sizeof buf, "%.0f ", n);
+  else std::snprintf(buf, sizeof buf, "%.0f", n);
   return buf;
 }
 

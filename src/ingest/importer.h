@@ -42,7 +42,7 @@ enum class SourceFormat : uint8_t {
 // "dukascopy", "truefx", "histdata-tick", "histdata-m1", "mt5-ticks", "mt5-bars", "csv".
 std::string_view SourceFormatName(SourceFormat f);
 Result<SourceFormat> ParseSourceFormat(std::string_view name);  // error lists the names
-bool IsBarFormat(SourceFormat f);  // histdata-m1, mt5-bars (and csv with bar columns)
+bool IsBarFormat(SourceFormat f);  // histdata-m1, mt5-bars (generic csv holds ticks)
 // The source's own clock: UTC (dukascopy, truefx, csv), EST (histdata), NY+7 (mt5).
 std::string_view DefaultZoneSpec(SourceFormat f);
 
@@ -71,7 +71,8 @@ struct ImportOptions {
   int threads = 1;            // parallel decoding across files (dukascopy)
   // Bar formats: the bars' length (ts_close = ts_open + bar_duration); M1 for histdata-m1.
   Duration bar_duration = Duration(kNanosPerMinute);
-  // Dukascopy only: files whose hour lies outside [from, to) are skipped.
+  // Only data in [from, to) is imported; other valid rows are dropped, not quarantined
+  // (dukascopy skips whole files whose hour lies outside; text formats still read every row).
   UnixNanos from = UnixNanos::Min();
   UnixNanos to = UnixNanos::Max();
 };
