@@ -90,8 +90,8 @@ TEST(ManifestTest, RejectsBadContent) {
   const std::string good = SerializeManifest(Sample());
   ExpectCorruption("{not json", "not valid JSON");
   ExpectCorruption("[1,2]", "not a JSON object");
-  ExpectCorruption(Replace(good, "\"version\": 1", "\"version\": 2"),
-                   "unsupported manifest version 2");
+  ExpectCorruption(Replace(good, "\"version\": 1", "\"version\": 3"),
+                   "unsupported manifest version 3");
   ExpectCorruption(Replace(good, "arus-tick-manifest", "other"), "format");
   ExpectCorruption(Replace(good, "\"symbol\": \"EURUSD\"", "\"symbol\": \"GBPUSD\""), "symbol");
   ExpectCorruption(Replace(good, "\"ticks\":1000", "\"ticks\":-5"), "ticks");

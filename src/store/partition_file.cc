@@ -31,6 +31,24 @@ bool ValidSymbolChar(char c) {
          c == '-' || c == '.';
 }
 
+bool ValidTimeframeChar(char c) {
+  return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+
+std::string KindName(uint16_t kind) {
+  if (kind == static_cast<uint16_t>(PartitionKind::kQuoteTicks)) return "quote ticks";
+  if (kind == static_cast<uint16_t>(PartitionKind::kBars)) return "bars";
+  return "unknown";
+}
+
+uint64_t MaxPayload(PartitionKind kind, uint64_t n) {
+  return kind == PartitionKind::kBars ? MaxBarPayloadSize(n) : MaxPayloadSize(n);
+}
+
+uint32_t MaxBlockRecords(PartitionKind kind) {
+  return kind == PartitionKind::kBars ? kMaxBlockBars : kMaxBlockTicks;
+}
+
 // pread until `n` bytes are read; a short file is reported as truncation.
 Status ReadFully(int fd, uint64_t offset, size_t n, char* dst, const std::string& path) {
   size_t done = 0;
@@ -64,11 +82,20 @@ std::string EncodeHeader(const PartitionHeader& h) {
   PutAt<uint64_t>(&s, 64, h.tick_count);
   PutAt<int64_t>(&s, 72, h.first_ts);
   PutAt<int64_t>(&s, 80, h.last_ts);
+  if (h.kind == PartitionKind::kBars) {
+    PutAt<uint8_t>(&s, 88, static_cast<uint8_t>(h.side));
+    PutAt<uint8_t>(&s, 89, static_cast<uint8_t>(h.period));
+    PutAt<uint8_t>(&s, 90, static_cast<uint8_t>(h.timeframe.size()));
+    std::memcpy(s.data() + 92, h.timeframe.data(),
+                std::min(h.timeframe.size(), kMaxTimeframeLength));
+    PutAt<uint64_t>(&s, 104, h.filled_count);
+  }
   PutAt<uint64_t>(&s, 120, Checksum(std::string_view(s.data(), 120)));
   return s;
 }
 
-Result<PartitionHeader> DecodeHeader(std::string_view s, const std::string& path) {
+Result<PartitionHeader> DecodeHeader(std::string_view s, const std::string& path,
+                                     PartitionKind expected_kind) {
   if (s.size() < kPartitionHeaderSize) {
     return Bad(path, "file too short for a header (" + std::to_string(s.size()) + " bytes)");
   }
@@ -83,11 +110,12 @@ Result<PartitionHeader> DecodeHeader(std::string_view s, const std::string& path
                          ")");
   }
   const uint16_t kind = GetAt<uint16_t>(s, 10);
-  if (kind != static_cast<uint16_t>(PartitionKind::kQuoteTicks)) {
-    return Bad(path, "unsupported partition kind " + std::to_string(kind) +
-                         " (this build reads quote ticks, kind 1)");
+  if (kind != static_cast<uint16_t>(expected_kind)) {
+    return Bad(path, "unsupported partition kind " + std::to_string(kind) + " (" + KindName(kind) +
+                         ") where " + KindName(static_cast<uint16_t>(expected_kind)) + " (kind " +
+                         std::to_string(static_cast<uint16_t>(expected_kind)) + ") are expected");
   }
-  h.kind = PartitionKind::kQuoteTicks;
+  h.kind = expected_kind;
   const uint64_t want = GetAt<uint64_t>(s, 120);
   if (Checksum(s.substr(0, 120)) != want) return Bad(path, "header checksum mismatch");
   h.price_decimals = GetAt<uint8_t>(s, 12);
@@ -104,12 +132,32 @@ Result<PartitionHeader> DecodeHeader(std::string_view s, const std::string& path
   h.tick_count = GetAt<uint64_t>(s, 64);
   h.first_ts = GetAt<int64_t>(s, 72);
   h.last_ts = GetAt<int64_t>(s, 80);
-  if (h.max_block_ticks == 0 || h.max_block_ticks > kMaxBlockTicks) {
+  if (h.max_block_ticks == 0 || h.max_block_ticks > MaxBlockRecords(h.kind)) {
     return Bad(path, "bad block size in header");
+  }
+  if (h.kind == PartitionKind::kBars) {
+    const uint8_t side = GetAt<uint8_t>(s, 88);
+    const uint8_t period = GetAt<uint8_t>(s, 89);
+    const size_t tf_len = GetAt<uint8_t>(s, 90);
+    if (side > static_cast<uint8_t>(PriceSide::kMid)) return Bad(path, "bad price side in header");
+    if (period != static_cast<uint8_t>(BarPeriod::kMonth) &&
+        period != static_cast<uint8_t>(BarPeriod::kYear)) {
+      return Bad(path, "bad partition period in header");
+    }
+    if (tf_len == 0 || tf_len > kMaxTimeframeLength) {
+      return Bad(path, "bad timeframe length in header");
+    }
+    h.side = static_cast<PriceSide>(side);
+    h.period = static_cast<BarPeriod>(period);
+    h.timeframe.assign(s.data() + 92, tf_len);
+    for (char c : h.timeframe) {
+      if (!ValidTimeframeChar(c)) return Bad(path, "bad timeframe in header");
+    }
+    h.filled_count = GetAt<uint64_t>(s, 104);
   }
   if (h.block_count == 0 || h.tick_count < h.block_count ||
       h.tick_count > static_cast<uint64_t>(h.block_count) * h.max_block_ticks ||
-      h.first_ts > h.last_ts) {
+      h.first_ts > h.last_ts || h.filled_count > h.tick_count) {
     return Bad(path, "inconsistent counts in header");
   }
   return h;
@@ -141,7 +189,7 @@ Result<std::vector<BlockRef>> DecodeIndex(std::string_view s, const PartitionHea
       return Bad(path, where + "bad offset or size in index");
     }
     if (b.tick_count == 0 || b.tick_count > h.max_block_ticks ||
-        b.raw_size > MaxPayloadSize(b.tick_count)) {
+        b.raw_size > MaxPayload(h.kind, b.tick_count)) {
       return Bad(path, where + "bad tick count or payload size in index");
     }
     if (b.first_ts > b.last_ts || (i > 0 && b.first_ts < blocks[i - 1].last_ts)) {
@@ -169,7 +217,14 @@ PartitionWriter::PartitionWriter(std::string symbol, int64_t trading_date, int p
   header_.max_block_ticks = max_block_ticks;
 }
 
+PartitionWriter::PartitionWriter(const PartitionHeader& header, BarBlockEncoder* encoder)
+    : header_(header), bar_encoder_(encoder) {
+  header_.kind = PartitionKind::kBars;
+  header_.filled_count = 0;
+}
+
 Status PartitionWriter::AddTicks(std::span<const QuoteTick> ticks) {
+  if (encoder_ == nullptr) return Internal("AddTicks on a bar partition");
   for (size_t begin = 0; begin < ticks.size(); begin += header_.max_block_ticks) {
     const size_t n = std::min<size_t>(header_.max_block_ticks, ticks.size() - begin);
     EncodedBlock meta;
@@ -190,7 +245,33 @@ Status PartitionWriter::AddTicks(std::span<const QuoteTick> ticks) {
   return Status::Ok();
 }
 
-void PartitionWriter::AddStoredBlock(const BlockRef& ref, std::string_view stored) {
+Status PartitionWriter::AddBars(std::span<const Bar> bars, std::span<const uint8_t> flags) {
+  if (bar_encoder_ == nullptr) return Internal("AddBars on a tick partition");
+  for (size_t begin = 0; begin < bars.size(); begin += header_.max_block_ticks) {
+    const size_t n = std::min<size_t>(header_.max_block_ticks, bars.size() - begin);
+    const std::span<const uint8_t> f = flags.empty() ? flags : flags.subspan(begin, n);
+    EncodedBlock meta;
+    const size_t start = body_.size();
+    ARUS_RETURN_IF_ERROR(
+        bar_encoder_->Encode(bars.subspan(begin, n), f, header_.price_decimals, &body_, &meta));
+    BlockRef ref;
+    ref.offset = start;
+    ref.stored_size = static_cast<uint32_t>(body_.size() - start);
+    ref.raw_size = meta.raw_size;
+    ref.tick_count = meta.tick_count;
+    ref.first_ts = meta.first_ts;
+    ref.last_ts = meta.last_ts;
+    ref.checksum = meta.checksum;
+    blocks_.push_back(ref);
+    tick_count_ += n;
+    for (uint8_t x : f) header_.filled_count += (x & kBarFilled) != 0;
+  }
+  return Status::Ok();
+}
+
+void PartitionWriter::AddStoredBlock(const BlockRef& ref, std::string_view stored,
+                                     uint64_t filled) {
+  header_.filled_count += filled;
   BlockRef r = ref;
   r.offset = body_.size();
   header_.max_block_ticks = std::max(header_.max_block_ticks, r.tick_count);
@@ -238,7 +319,8 @@ PartitionReader::~PartitionReader() {
 }
 
 Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const std::string& path,
-                                                               uint64_t expected_size) {
+                                                               uint64_t expected_size,
+                                                               PartitionKind kind) {
   std::unique_ptr<PartitionReader> r(new PartitionReader());
   r->path_ = path;
   r->fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
@@ -258,7 +340,7 @@ Result<std::unique_ptr<PartitionReader>> PartitionReader::Open(const std::string
   }
   std::string buf(std::min<uint64_t>(kPartitionHeaderSize, r->file_size_), '\0');
   ARUS_RETURN_IF_ERROR(ReadFully(r->fd_, 0, buf.size(), buf.data(), path));
-  ARUS_ASSIGN_OR_RETURN(r->header_, DecodeHeader(buf, path));
+  ARUS_ASSIGN_OR_RETURN(r->header_, DecodeHeader(buf, path, kind));
   const uint64_t index_bytes =
       static_cast<uint64_t>(r->header_.block_count) * kBlockIndexEntrySize + 8;
   if (index_bytes > r->file_size_ - kPartitionHeaderSize) {
@@ -278,12 +360,27 @@ Status PartitionReader::ReadStored(size_t i, std::string* stored) const {
 
 Status PartitionReader::ReadBlock(size_t i, BlockDecoder* decoder, std::string* scratch,
                                   std::vector<QuoteTick>* out) const {
+  if (header_.kind != PartitionKind::kQuoteTicks) return Internal(path_ + ": not a tick partition");
   ARUS_RETURN_IF_ERROR(ReadStored(i, scratch));
   const BlockRef& b = blocks_[i];
   const Status s =
       decoder->Decode(*scratch, b.checksum, b.raw_size, b.tick_count, header_.price_decimals, out);
   if (!s.ok()) return s.WithContext(path_ + ": block " + std::to_string(i));
   if (out->front().ts_event.ns() != b.first_ts || out->back().ts_event.ns() != b.last_ts) {
+    return Bad(path_, "block " + std::to_string(i) + ": decoded time range differs from the index");
+  }
+  return Status::Ok();
+}
+
+Status PartitionReader::ReadBars(size_t i, BarBlockDecoder* decoder, std::string* scratch,
+                                 std::vector<Bar>* bars, std::vector<uint8_t>* flags) const {
+  if (header_.kind != PartitionKind::kBars) return Internal(path_ + ": not a bar partition");
+  ARUS_RETURN_IF_ERROR(ReadStored(i, scratch));
+  const BlockRef& b = blocks_[i];
+  const Status s = decoder->Decode(*scratch, b.checksum, b.raw_size, b.tick_count,
+                                   header_.price_decimals, bars, flags);
+  if (!s.ok()) return s.WithContext(path_ + ": block " + std::to_string(i));
+  if (bars->front().ts_open.ns() != b.first_ts || bars->back().ts_open.ns() != b.last_ts) {
     return Bad(path_, "block " + std::to_string(i) + ": decoded time range differs from the index");
   }
   return Status::Ok();

@@ -1,21 +1,34 @@
 #include "store/tick_codec.h"
 
 #include <xxhash.h>
-#include <zstd.h>
 
 #include <algorithm>
 #include <array>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 #include <limits>
+
+#include "store/column_format.h"
 
 namespace arus::store {
 namespace {
 
+using colfmt::Cursor;
+using colfmt::IntColumn;
+using colfmt::kIntColumnHeader;
+using colfmt::Load;
+using colfmt::Put;
+using colfmt::ReadIntColumn;
+using colfmt::TimeDeltasInUnits;
+using colfmt::UnZigZag;
+using colfmt::WidthStats;
+using colfmt::WriteIntColumn;
+using colfmt::ZigZag;
+
 // ---- little helpers -----------------------------------------------------------------------------
 
-constexpr size_t kIntColumnHeader = 16;   // u8 width, u8 transform, u16 0, u32 exceptions, u64 base
-constexpr size_t kFloatColumnHeader = 8;  // u8 mode, u8 width, u16 0, u32 dict_size
+constexpr size_t kFloatColumnHeader = 8;    // u8 mode, u8 width, u16 0, u32 dict_size
 constexpr uint32_t kMaxDecodeDict = 65536;  // largest dictionary the decoder accepts
 constexpr uint32_t kMaxEncodeDict = 4096;   // largest dictionary the encoder builds
 constexpr size_t kChunk = 1024;             // ticks decoded per pass: 32 KiB of output stays in L1
@@ -27,26 +40,6 @@ constexpr uint8_t kFloatRaw = 1;
 
 constexpr std::array<uint64_t, 10> kPow10 = {1,      10,      100,      1000,      10000,
                                              100000, 1000000, 10000000, 100000000, 1000000000};
-
-inline uint64_t ZigZag(uint64_t wrapped_diff) {
-  const int64_t d = static_cast<int64_t>(wrapped_diff);
-  return (static_cast<uint64_t>(d) << 1) ^ static_cast<uint64_t>(d >> 63);
-}
-inline uint64_t UnZigZag(uint64_t z) { return (z >> 1) ^ (0 - (z & 1)); }
-
-template <typename T>
-inline T Load(const uint8_t* p) {
-  T v;
-  std::memcpy(&v, p, sizeof(T));
-  return v;
-}
-
-template <typename T>
-inline void Put(std::string* out, T v) {
-  char buf[sizeof(T)];
-  std::memcpy(buf, &v, sizeof(T));
-  out->append(buf, sizeof(T));
-}
 
 // Scratch vectors reused across encodes on the same thread (no per-block allocation).
 struct Scratch {
@@ -61,118 +54,6 @@ Scratch& LocalScratch() {
 }
 
 // ---- integer columns ----------------------------------------------------------------------------
-
-// Width in bytes (0, 1, 2, 4 or 8) minimising n*width + 8*exceptions, where a value is an exception
-// when it does not fit below its width's all-ones marker. Counted while values are produced (no
-// extra pass), branch-free because tick data makes these comparisons unpredictable.
-struct WidthStats {
-  uint64_t n = 0, nonzero = 0, ge1 = 0, ge2 = 0, ge4 = 0;
-
-  void Add(uint64_t x) {
-    ++n;
-    nonzero += x != 0;
-    ge1 += x >= 0xFF;
-    ge2 += x >= 0xFFFF;
-    ge4 += x >= 0xFFFFFFFFull;
-  }
-  // Chosen width; `cost` receives the packed size in bytes.
-  int Choose(uint64_t* cost) const {
-    struct Option {
-      int width;
-      uint64_t cost;
-    };
-    Option best{8, n * 8};
-    const Option options[] = {{4, n * 4 + 8 * ge4}, {2, n * 2 + 8 * ge2}, {1, n + 8 * ge1}};
-    for (const Option& o : options) {
-      if (o.cost <= best.cost) best = o;
-    }
-    if (nonzero == 0) best = {0, 0};
-    *cost = best.cost;
-    return best.width;
-  }
-};
-
-template <typename T>
-void PackValues(const std::vector<uint64_t>& v, std::string* out, std::vector<uint64_t>* exc) {
-  const size_t start = out->size();
-  out->resize(start + v.size() * sizeof(T));
-  uint8_t* p = reinterpret_cast<uint8_t*>(out->data() + start);
-  constexpr uint64_t kMarker = std::numeric_limits<T>::max();
-  for (size_t i = 0; i < v.size(); ++i) {
-    T t;
-    if constexpr (sizeof(T) == 8) {
-      t = v[i];
-    } else if (v[i] < kMarker) {
-      t = static_cast<T>(v[i]);
-    } else {
-      t = static_cast<T>(kMarker);
-      exc->push_back(v[i]);
-    }
-    std::memcpy(p + i * sizeof(T), &t, sizeof(T));
-  }
-}
-
-void WriteIntColumn(const std::vector<uint64_t>& v, const WidthStats& stats, uint8_t transform,
-                    uint64_t base, std::string* out, std::vector<uint64_t>* exc_scratch) {
-  uint64_t cost;
-  const int width = stats.Choose(&cost);
-  exc_scratch->clear();
-  const size_t header = out->size();
-  out->append(kIntColumnHeader, '\0');
-  switch (width) {
-    case 0:
-      break;
-    case 1:
-      PackValues<uint8_t>(v, out, exc_scratch);
-      break;
-    case 2:
-      PackValues<uint16_t>(v, out, exc_scratch);
-      break;
-    case 4:
-      PackValues<uint32_t>(v, out, exc_scratch);
-      break;
-    default:
-      PackValues<uint64_t>(v, out, exc_scratch);
-      break;
-  }
-  for (uint64_t e : *exc_scratch) Put<uint64_t>(out, e);
-  uint8_t* h = reinterpret_cast<uint8_t*>(out->data() + header);
-  h[0] = static_cast<uint8_t>(width);
-  h[1] = transform;
-  const uint32_t exc_count = static_cast<uint32_t>(exc_scratch->size());
-  std::memcpy(h + 4, &exc_count, 4);
-  std::memcpy(h + 8, &base, 8);
-}
-
-// Writes in[i] / P to `out` and counts widths; false (stats untouched) if some value is not a
-// multiple of P.
-template <uint64_t P>
-bool TryDivideAll(const std::vector<uint64_t>& in, std::vector<uint64_t>* out, WidthStats* st) {
-  for (size_t i = 0; i < in.size(); ++i) {
-    const uint64_t q = in[i] / P;
-    if (q * P != in[i]) return false;
-    (*out)[i] = q;
-  }
-  for (uint64_t q : *out) st->Add(q);
-  return true;
-}
-
-// Time deltas in units of the largest 10^k ns (k in [0, 9]) dividing all of them; returns k.
-int TimeDeltasInUnits(const std::vector<uint64_t>& d, std::vector<uint64_t>* out, WidthStats* st) {
-  out->resize(d.size());
-  if (TryDivideAll<1000000000>(d, out, st)) return 9;
-  if (TryDivideAll<100000000>(d, out, st)) return 8;
-  if (TryDivideAll<10000000>(d, out, st)) return 7;
-  if (TryDivideAll<1000000>(d, out, st)) return 6;
-  if (TryDivideAll<100000>(d, out, st)) return 5;
-  if (TryDivideAll<10000>(d, out, st)) return 4;
-  if (TryDivideAll<1000>(d, out, st)) return 3;
-  if (TryDivideAll<100>(d, out, st)) return 2;
-  if (TryDivideAll<10>(d, out, st)) return 1;
-  *out = d;
-  for (uint64_t x : d) st->Add(x);
-  return 0;
-}
 
 // The three candidate price columns in one pass: bid deltas, ask as spread, ask as deltas
 // (zigzag, wrapping arithmetic so any int64 works), with their width statistics. Prices are
@@ -350,61 +231,11 @@ void WriteFloatColumn(std::span<const QuoteTick> ticks, bool ask_side, std::stri
 
 // ---- decoding -----------------------------------------------------------------------------------
 
-// Bounds-checked reader over the payload.
-class Cursor {
- public:
-  explicit Cursor(std::string_view s)
-      : p_(reinterpret_cast<const uint8_t*>(s.data())), left_(s.size()) {}
-  const uint8_t* Take(uint64_t n) {
-    if (n > left_) return nullptr;
-    const uint8_t* r = p_;
-    p_ += n;
-    left_ -= n;
-    return r;
-  }
-  size_t left() const { return left_; }
-
- private:
-  const uint8_t* p_;
-  size_t left_;
-};
-
-struct IntColumn {
-  int width = 0;
-  uint8_t transform = 0;
-  uint64_t base = 0;
-  const uint8_t* values = nullptr;
-  const uint8_t* exc = nullptr;
-  uint32_t exc_count = 0;
-};
-
 // The exceptions of a column, consumed in order.
 struct ExcCursor {
   const uint8_t* p = nullptr;
   uint32_t left = 0;
 };
-
-Status ReadIntColumn(Cursor* c, uint32_t n, const char* name, IntColumn* col) {
-  const uint8_t* h = c->Take(kIntColumnHeader);
-  if (h == nullptr) return Corruption(std::string("payload ends in column header of ") + name);
-  col->width = h[0];
-  col->transform = h[1];
-  col->exc_count = Load<uint32_t>(h + 4);
-  col->base = Load<uint64_t>(h + 8);
-  if (col->width != 0 && col->width != 1 && col->width != 2 && col->width != 4 && col->width != 8) {
-    return Corruption(std::string("bad width ") + std::to_string(col->width) + " in column " +
-                      name);
-  }
-  if (col->exc_count > n || (col->exc_count > 0 && (col->width == 0 || col->width == 8))) {
-    return Corruption(std::string("bad exception count in column ") + name);
-  }
-  col->values = c->Take(static_cast<uint64_t>(n) * col->width);
-  col->exc = c->Take(static_cast<uint64_t>(col->exc_count) * 8);
-  if (col->values == nullptr || col->exc == nullptr) {
-    return Corruption(std::string("payload ends inside column ") + name);
-  }
-  return Status::Ok();
-}
 
 template <int W>
 struct UintOf;
@@ -730,48 +561,21 @@ Status DecodePayload(std::string_view payload, int decimals, uint32_t n, QuoteTi
 }
 
 BlockEncoder::BlockEncoder(int zstd_level, AskEncoding ask_encoding)
-    : level_(zstd_level), ask_encoding_(ask_encoding), cctx_(ZSTD_createCCtx()) {}
+    : level_(zstd_level),
+      ask_encoding_(ask_encoding),
+      zstd_(std::make_unique<colfmt::ZstdColumns>()) {}
 
-BlockEncoder::~BlockEncoder() { ZSTD_freeCCtx(static_cast<ZSTD_CCtx*>(cctx_)); }
+BlockEncoder::~BlockEncoder() = default;
 
 Status BlockEncoder::Encode(std::span<const QuoteTick> ticks, int decimals, std::string* out,
                             EncodedBlock* meta) {
   if (ticks.empty() || ticks.size() > kMaxBlockTicks) {
     return Internal("block of " + std::to_string(ticks.size()) + " ticks");
   }
-  if (cctx_ == nullptr) return Internal("zstd context allocation failed");
   size_t ends[kColumnCount];
   EncodePayload(ticks, decimals, ask_encoding_, &payload_, ends);
-  // One zstd frame, flushed at every column boundary: each zstd block (and its entropy tables)
-  // then holds a single column, which compresses better and decodes faster than mixed blocks.
-  ZSTD_CCtx* c = static_cast<ZSTD_CCtx*>(cctx_);
-  const size_t bound = ZSTD_compressBound(payload_.size()) + 16 * kColumnCount;
   const size_t start = out->size();
-  out->resize(start + bound);
-  ZSTD_CCtx_reset(c, ZSTD_reset_session_only);
-  ZSTD_CCtx_setParameter(c, ZSTD_c_compressionLevel, level_);
-  ZSTD_CCtx_setPledgedSrcSize(c, payload_.size());
-  ZSTD_outBuffer ob{out->data() + start, bound, 0};
-  size_t begin = 0;
-  for (int k = 0; k < kColumnCount; ++k) {
-    ZSTD_inBuffer ib{payload_.data() + begin, ends[k] - begin, 0};
-    const ZSTD_EndDirective mode = k + 1 == kColumnCount ? ZSTD_e_end : ZSTD_e_flush;
-    size_t remaining;
-    do {
-      remaining = ZSTD_compressStream2(c, &ob, &ib, mode);
-      if (ZSTD_isError(remaining)) {
-        out->resize(start);
-        return Internal(std::string("zstd compression failed: ") + ZSTD_getErrorName(remaining));
-      }
-      if (remaining != 0 && ob.pos == ob.size) {
-        out->resize(start);
-        return Internal("zstd output exceeded its bound");
-      }
-    } while (remaining != 0);
-    begin = ends[k];
-  }
-  const size_t r = ob.pos;
-  out->resize(start + r);
+  ARUS_ASSIGN_OR_RETURN(const size_t r, zstd_->Compress(payload_, ends, kColumnCount, level_, out));
   meta->tick_count = static_cast<uint32_t>(ticks.size());
   meta->raw_size = static_cast<uint32_t>(payload_.size());
   meta->first_ts = ticks.front().ts_event.ns();
@@ -780,32 +584,27 @@ Status BlockEncoder::Encode(std::span<const QuoteTick> ticks, int decimals, std:
   return Status::Ok();
 }
 
-BlockDecoder::BlockDecoder() : dctx_(ZSTD_createDCtx()) {}
+BlockDecoder::BlockDecoder() : zstd_(std::make_unique<colfmt::ZstdColumns>()) {}
 
-BlockDecoder::~BlockDecoder() { ZSTD_freeDCtx(static_cast<ZSTD_DCtx*>(dctx_)); }
+BlockDecoder::~BlockDecoder() = default;
 
 Status BlockDecoder::Decode(std::string_view stored, uint64_t checksum, uint32_t raw_size,
                             uint32_t n, int decimals, std::vector<QuoteTick>* out) {
-  const uint64_t actual = Checksum(stored);
-  if (actual != checksum) {
-    char buf[96];
-    std::snprintf(buf, sizeof buf, "checksum mismatch (stored %016llx, computed %016llx)",
-                  static_cast<unsigned long long>(checksum),
-                  static_cast<unsigned long long>(actual));
-    return Corruption(buf);
-  }
+  ARUS_RETURN_IF_ERROR(VerifyChecksum(stored, checksum));
   if (n == 0 || n > kMaxBlockTicks) return Corruption("bad tick count " + std::to_string(n));
   if (raw_size > MaxPayloadSize(n)) return Corruption("implausible payload size");
-  if (dctx_ == nullptr) return Internal("zstd context allocation failed");
-  payload_.resize(raw_size);
-  const size_t r = ZSTD_decompressDCtx(static_cast<ZSTD_DCtx*>(dctx_), payload_.data(), raw_size,
-                                       stored.data(), stored.size());
-  if (ZSTD_isError(r)) {
-    return Corruption(std::string("zstd: ") + ZSTD_getErrorName(r));
-  }
-  if (r != raw_size) return Corruption("payload is shorter than recorded");
+  ARUS_RETURN_IF_ERROR(zstd_->Decompress(stored, raw_size, &payload_));
   out->resize(n);
   return DecodePayload(payload_, decimals, n, out->data());
+}
+
+Status VerifyChecksum(std::string_view stored, uint64_t checksum) {
+  const uint64_t actual = Checksum(stored);
+  if (actual == checksum) return Status::Ok();
+  char buf[96];
+  std::snprintf(buf, sizeof buf, "checksum mismatch (stored %016llx, computed %016llx)",
+                static_cast<unsigned long long>(checksum), static_cast<unsigned long long>(actual));
+  return Corruption(buf);
 }
 
 }  // namespace arus::store

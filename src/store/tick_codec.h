@@ -19,6 +19,10 @@
 
 namespace arus::store {
 
+namespace colfmt {
+class ZstdColumns;
+}
+
 // Largest block the decoder accepts (a guard against hostile headers, not a tuning knob).
 inline constexpr uint32_t kMaxBlockTicks = 1u << 20;
 inline constexpr uint32_t kDefaultBlockTicks = 1u << 16;
@@ -73,7 +77,7 @@ class BlockEncoder {
  private:
   int level_;
   AskEncoding ask_encoding_;
-  void* cctx_ = nullptr;  // ZSTD_CCtx, kept opaque so zstd.h stays out of this header
+  std::unique_ptr<colfmt::ZstdColumns> zstd_;  // keeps zstd.h out of this header
   std::string payload_;
 };
 
@@ -91,11 +95,14 @@ class BlockDecoder {
                 int decimals, std::vector<QuoteTick>* out);
 
  private:
-  void* dctx_ = nullptr;  // ZSTD_DCtx
+  std::unique_ptr<colfmt::ZstdColumns> zstd_;
   std::string payload_;
 };
 
 // xxh64 with seed 0, the checksum used everywhere in the store.
 uint64_t Checksum(std::string_view data);
+// OK when Checksum(stored) == checksum, else Corruption "checksum mismatch (stored .., computed
+// ..)".
+Status VerifyChecksum(std::string_view stored, uint64_t checksum);
 
 }  // namespace arus::store

@@ -13,36 +13,13 @@
 
 #include "core/file.h"
 #include "store/partition_file.h"
+#include "store/store_internal.h"
 
 namespace arus::store {
 
-// One symbol's committed state: an immutable snapshot shared by the store and its scanners.
-struct SymbolState {
-  std::string symbol;
-  std::string dir;  // <store>/ticks/<symbol>
-  Status status;    // why the manifest cannot be used; OK otherwise
-  SymbolManifest manifest;
-
-  std::string PathOf(const PartitionEntry& p) const { return dir + "/" + p.file; }
-  std::string ManifestPath() const { return dir + "/" + kManifestFileName; }
-};
-
-namespace {
-
 namespace fs = std::filesystem;
 
-constexpr char kStoreFile[] = "STORE.json";
-constexpr char kStoreFormat[] = "arus-store";
-constexpr int kStoreVersion = 1;
-constexpr char kLockFile[] = "LOCK";
-constexpr char kReadersFile[] = "READERS";
-constexpr char kTicksDir[] = "ticks";
-
-const int64_t kMinTs = DaysFromCivil(1900, 1, 1) * kNanosPerDay;
-const int64_t kMaxTs = DaysFromCivil(2200, 1, 1) * kNanosPerDay;
-
-std::string Iso(int64_t ns) { return UnixNanos(ns).ToIso(); }
-std::string DateString(int64_t days) { return fx::Date{days}.ToString(); }
+namespace internal {
 
 bool ValidSymbol(std::string_view s) {
   if (s.empty() || s.size() > kMaxSymbolLength || s[0] == '.') return false;
@@ -54,17 +31,67 @@ bool ValidSymbol(std::string_view s) {
   return true;
 }
 
-// Names the store may delete when unreferenced: partition files and AtomicFile temporaries
-// ("<target>.tmp.<pid>").
+bool ValidTimeframe(std::string_view s) {
+  if (s.empty() || s.size() > kMaxTimeframeLength) return false;
+  for (char c : s) {
+    const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+    if (!ok) return false;
+  }
+  return true;
+}
+
 bool IsStoreFileName(std::string_view name) {
   int64_t date;
   uint64_t gen;
-  if (ParsePartitionFileName(name, &date, &gen)) return true;
+  if (ParsePartitionFileName(name, &date, &gen) ||
+      ParseBarPartitionFileName(name, BarPeriod::kMonth, &date, &gen) ||
+      ParseBarPartitionFileName(name, BarPeriod::kYear, &date, &gen)) {
+    return true;
+  }
   const size_t pos = name.rfind(".tmp.");
   if (pos == std::string_view::npos || pos == 0 || pos + 5 == name.size()) return false;
   return std::all_of(name.begin() + static_cast<ptrdiff_t>(pos) + 5, name.end(),
                      [](char c) { return c >= '0' && c <= '9'; });
 }
+
+int FlockRetry(int fd, int op) {
+  int rc;
+  do {
+    rc = ::flock(fd, op);
+  } while (rc != 0 && errno == EINTR);
+  return rc;
+}
+
+Status CreateDirDurably(const std::string& root, const std::string& dir) {
+  std::error_code ec;
+  if (dir.size() <= root.size() || fs::exists(dir, ec)) return Status::Ok();
+  const std::string parent = fs::path(dir).parent_path().string();
+  ARUS_RETURN_IF_ERROR(CreateDirDurably(root, parent));
+  fs::create_directory(dir, ec);
+  if (ec) return IoError("cannot create '" + dir + "': " + ec.message());
+  return SyncDirectory(parent);
+}
+
+}  // namespace internal
+
+namespace {
+
+using internal::FlockRetry;
+using internal::Iso;
+using internal::IsStoreFileName;
+using internal::kTicksDir;
+using internal::ValidSymbol;
+
+constexpr char kStoreFile[] = "STORE.json";
+constexpr char kStoreFormat[] = "arus-store";
+constexpr int kStoreVersion = 1;
+constexpr char kLockFile[] = "LOCK";
+constexpr char kReadersFile[] = "READERS";
+
+const int64_t kMinTs = internal::MinTs();
+const int64_t kMaxTs = internal::MaxTs();
+
+std::string DateString(int64_t days) { return fx::Date{days}.ToString(); }
 
 bool SameTicks(std::span<const QuoteTick> a, std::span<const QuoteTick> b) {
   return a.size() == b.size() &&
@@ -125,14 +152,6 @@ Result<int> OpenFile(const std::string& path, int flags) {
   const int fd = ::open(path.c_str(), flags | O_CLOEXEC, 0644);
   if (fd < 0) return ErrnoError("cannot open '" + path + "'", errno);
   return fd;
-}
-
-int FlockRetry(int fd, int op) {
-  int rc;
-  do {
-    rc = ::flock(fd, op);
-  } while (rc != 0 && errno == EINTR);
-  return rc;
 }
 
 Status CheckStoreFile(const std::string& path) {
@@ -379,6 +398,10 @@ Result<std::unique_ptr<TickStore>> TickStore::Open(const std::string& dir, OpenM
     return InvalidArgument("block size " + std::to_string(options.block_ticks) +
                            " ticks is not in [1, " + std::to_string(kMaxBlockTicks) + "]");
   }
+  if (options.block_bars == 0 || options.block_bars > kMaxBlockBars) {
+    return InvalidArgument("block size " + std::to_string(options.block_bars) +
+                           " bars is not in [1, " + std::to_string(kMaxBlockBars) + "]");
+  }
   std::unique_ptr<TickStore> s(new TickStore());
   s->dir_ = dir.empty() ? "." : dir;
   while (s->dir_.size() > 1 && s->dir_.back() == '/') s->dir_.pop_back();
@@ -405,9 +428,9 @@ Result<std::unique_ptr<TickStore>> TickStore::Open(const std::string& dir, OpenM
       // leaves a directory this check accepts.
       for (const auto& e : fs::directory_iterator(s->dir_, ec)) {
         const std::string name = e.path().filename().string();
-        const bool leftover = name == kLockFile || name == kReadersFile ||
-                              name.rfind("STORE.json.tmp.", 0) == 0 ||
-                              (name == kTicksDir && fs::is_empty(e.path(), ec));
+        const bool leftover =
+            name == kLockFile || name == kReadersFile || name.rfind("STORE.json.tmp.", 0) == 0 ||
+            ((name == kTicksDir || name == internal::kBarsDir) && fs::is_empty(e.path(), ec));
         if (!leftover) {
           return FailedPrecondition("'" + s->dir_ + "' is not empty and is not an arus store (no " +
                                     kStoreFile + "); refusing to write into it");
@@ -432,10 +455,13 @@ Result<std::unique_ptr<TickStore>> TickStore::Open(const std::string& dir, OpenM
   }
   ARUS_RETURN_IF_ERROR(CheckStoreFile(store_file));
   ARUS_RETURN_IF_ERROR(s->LoadManifests());
+  ARUS_RETURN_IF_ERROR(s->LoadBarManifests());
   if (mode == OpenMode::kReadWrite) {
     ARUS_RETURN_IF_ERROR(s->CleanOrphans());
     s->encoder_ = std::make_unique<BlockEncoder>(options.zstd_level, options.ask_encoding);
     s->decoder_ = std::make_unique<BlockDecoder>();
+    s->bar_encoder_ = std::make_unique<BarBlockEncoder>(options.zstd_level);
+    s->bar_decoder_ = std::make_unique<BarBlockDecoder>();
   }
   return s;
 }
@@ -483,9 +509,13 @@ Status TickStore::LoadManifests() {
 Status TickStore::CleanOrphans() {
   const std::string ticks_dir = dir_ + "/" + kTicksDir;
   std::error_code ec;
-  if (!fs::exists(ticks_dir, ec)) return Status::Ok();
   // A reader in another process may still read files an older manifest referenced.
   if (readers_fd_ < 0 || FlockRetry(readers_fd_, LOCK_EX | LOCK_NB) != 0) return Status::Ok();
+  CleanBarOrphans();
+  if (!fs::exists(ticks_dir, ec)) {
+    FlockRetry(readers_fd_, LOCK_UN);
+    return Status::Ok();
+  }
   for (const auto& d : fs::directory_iterator(ticks_dir, ec)) {
     const std::string name = d.path().filename().string();
     if (!ValidSymbol(name) || !d.is_directory(ec)) continue;
@@ -548,6 +578,7 @@ Result<AppendStats> TickStore::Append(std::string_view symbol, std::span<const Q
   if (price_decimals < 0 || price_decimals > kPriceDecimals) {
     return InvalidArgument("price decimals " + std::to_string(price_decimals) + " not in [0, 9]");
   }
+  if (options.provenance) ARUS_RETURN_IF_ERROR(ValidateProvenance(*options.provenance));
   AppendStats stats;
   stats.ticks_in = static_cast<int64_t>(ticks.size());
   if (ticks.empty()) return stats;
@@ -587,16 +618,8 @@ Result<AppendStats> TickStore::Append(std::string_view symbol, std::span<const Q
   cx.decoder = decoder_.get();
   cx.stats = &stats;
 
-  std::error_code ec;
-  if (!fs::exists(cx.symbol_dir, ec)) {
-    // New directories must be durable before files in them are referenced by a manifest.
-    const std::string ticks_dir = dir_ + "/" + kTicksDir;
-    const bool new_ticks_dir = !fs::exists(ticks_dir, ec);
-    fs::create_directories(cx.symbol_dir, ec);
-    if (ec) return IoError("cannot create '" + cx.symbol_dir + "': " + ec.message());
-    if (new_ticks_dir) ARUS_RETURN_IF_ERROR(SyncDirectory(dir_));
-    ARUS_RETURN_IF_ERROR(SyncDirectory(ticks_dir));
-  }
+  // New directories must be durable before files in them are referenced by a manifest.
+  ARUS_RETURN_IF_ERROR(internal::CreateDirDurably(dir_, cx.symbol_dir));
 
   std::vector<PartitionEntry> written;
   std::vector<std::string> superseded;
@@ -657,6 +680,16 @@ Result<AppendStats> TickStore::Append(std::string_view symbol, std::span<const Q
   next.symbol = cx.symbol;
   next.generation = cx.generation;
   next.partitions = std::move(merged);
+  next.provenance = manifest.provenance;
+  if (options.provenance) {
+    ProvenanceRecord rec;
+    rec.provenance = *options.provenance;
+    rec.first_ts = ticks.front().ts_event;
+    rec.last_ts = ticks.back().ts_event;
+    rec.first_committed = rec.last_committed = CommitTime();
+    rec.generation = cx.generation;
+    AddProvenance(&next.provenance, std::move(rec));
+  }
   auto state = std::make_shared<SymbolState>();
   state->symbol = cx.symbol;
   state->dir = cx.symbol_dir;
@@ -802,12 +835,24 @@ Result<VerifyReport> TickStore::Verify() const {
       if (IsStoreFileName(fname) && referenced.count(fname) == 0) ++rep.orphan_files;
     }
   }
+  VerifyBars(&rep);
   return rep;
 }
 
 Status TickStore::Refresh() {
   if (mode_ == OpenMode::kReadWrite) return Status::Ok();  // the writer's view is always current
-  return LoadManifests();
+  ARUS_RETURN_IF_ERROR(LoadManifests());
+  return LoadBarManifests();
+}
+
+Result<std::vector<ProvenanceRecord>> TickStore::Provenance(std::string_view symbol) const {
+  ARUS_ASSIGN_OR_RETURN(std::shared_ptr<const SymbolState> st, FindSymbol(symbol));
+  return st->manifest.provenance;
+}
+
+UnixNanos TickStore::CommitTime() const {
+  static const LiveClock kLiveClock;
+  return (options_.clock != nullptr ? options_.clock : &kLiveClock)->Now();
 }
 
 }  // namespace arus::store
