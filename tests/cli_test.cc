@@ -99,7 +99,7 @@ fs::path* CliTest::dir_ = nullptr;
 nlohmann::json* CliTest::generate_json_ = nullptr;
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "generate", "info", "bars", "ticks"}) {
+  for (const char* cmd : {"", "generate", "ingest", "info", "bars", "ticks", "quality", "compare"}) {
     const RunResult r = RunArus(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;
@@ -224,6 +224,27 @@ TEST_F(CliTest, BarsWithBoundsAreWhollyInside) {
   EXPECT_NE(r.err.find("left out 2 bar(s)"), std::string::npos) << r.err;
 }
 
+TEST_F(CliTest, QualityReportAndSelfComparison) {
+  const RunResult q = RunArus("quality --store " + Store() + " --symbol EURUSD --json -");
+  ASSERT_EQ(q.exit_code, 0) << q.err;
+  const nlohmann::json r = nlohmann::json::parse(q.out);
+  // Clean generated data across a weekend and the US DST switch: nothing flagged.
+  EXPECT_EQ(r["score"]["score"].get<double>(), 100.0) << q.out.substr(0, 2000);
+  EXPECT_EQ(r["rows"]["in"], r["rows"]["out"]);
+  EXPECT_GT(r["rows"]["in"].get<int64_t>(), 10000);
+  const RunResult text = RunArus("quality --store " + Store() + " --symbol eurusd");
+  ASSERT_EQ(text.exit_code, 0) << text.err;
+  EXPECT_NE(text.out.find("By New York hour"), std::string::npos);
+
+  const RunResult c = RunArus("compare --store " + Store() + " --store " + Store() +
+                              " --symbol EURUSD --json -");
+  ASSERT_EQ(c.exit_code, 0) << c.err;
+  const nlohmann::json cj = nlohmann::json::parse(c.out);
+  EXPECT_EQ(cj["mid_diff_pips"]["max_abs"].get<double>(), 0.0);
+  EXPECT_EQ(cj["ticks"]["a"], cj["ticks"]["b"]);
+  EXPECT_EQ(RunArus("compare --store " + Store() + " --symbol EURUSD").exit_code, 2);
+}
+
 TEST_F(CliTest, ErrorsAreOneClearLine) {
   struct Case {
     std::string args;
@@ -249,8 +270,8 @@ TEST_F(CliTest, ErrorsAreOneClearLine) {
     EXPECT_NE(r.err.find(c.needle), std::string::npos) << c.args << "\n" << r.err;
     EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
   }
-  // Usage errors (missing required options) exit 2 through CLI11.
-  EXPECT_NE(RunArus("bars --store " + Store()).exit_code, 0);
+  // Usage errors (missing required options) exit 2.
+  EXPECT_EQ(RunArus("bars --store " + Store()).exit_code, 2);
 }
 
 TEST_F(CliTest, QuietSilencesSummaries) {

@@ -28,6 +28,8 @@ Command AddInfoCommand(CLI::App& root, const GlobalFlags& g);
 Command AddBarsCommand(CLI::App& root, const GlobalFlags& g);
 Command AddTicksCommand(CLI::App& root, const GlobalFlags& g);
 Command AddIngestCommand(CLI::App& root, const GlobalFlags& g);
+Command AddQualityCommand(CLI::App& root, const GlobalFlags& g);
+Command AddCompareCommand(CLI::App& root, const GlobalFlags& g);
 
 // The instrument table's spelling of a known symbol ("eur/usd" -> "EURUSD"); others unchanged.
 std::string CanonicalSymbol(const std::string& symbol);

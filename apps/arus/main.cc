@@ -43,11 +43,13 @@ int main(int argc, char** argv) {
 
   std::vector<Command> commands = {AddGenerateCommand(app, g), AddInfoCommand(app, g),
                                    AddIngestCommand(app, g), AddBarsCommand(app, g),
-                                   AddTicksCommand(app, g)};
+                                   AddTicksCommand(app, g), AddQualityCommand(app, g),
+                                   AddCompareCommand(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
-    return app.exit(e);
+    // --help and --version exit 0; every usage error exits 2 (documented in docs/cli.md).
+    return app.exit(e) == 0 ? 0 : 2;
   }
   for (const Command& c : commands) {
     if (!c.app->parsed()) continue;
