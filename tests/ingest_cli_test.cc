@@ -2,8 +2,9 @@
 // and back out through `arus ticks`, exactly, including the time-zone conversions in the New York
 // DST weeks. Also re-import idempotence, strict mode and whole-file errors.
 #include <gtest/gtest.h>
+
+#include "run_arus.h"
 #include <lzma.h>
-#include <sys/wait.h>
 
 #include <cstdio>
 #include <cstring>
@@ -19,33 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-struct RunResult {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
-RunResult RunArus(const std::string& args) {
-  static int counter = 0;
-  const fs::path err_path = fs::temp_directory_path() / ("arus_ingest_err_" +
-                                                         std::to_string(::getpid()) + "_" +
-                                                         std::to_string(counter++));
-  const std::string cmd = std::string(ARUS_CLI_PATH) + " " + args + " 2>" + err_path.string();
-  std::FILE* p = ::popen(cmd.c_str(), "r");
-  RunResult r{-1, "", ""};
-  if (p == nullptr) return r;
-  char buf[4096];
-  size_t n;
-  while ((n = std::fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  const int status = ::pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream ef(err_path);
-  std::stringstream ss;
-  ss << ef.rdbuf();
-  r.err = ss.str();
-  fs::remove(err_path);
-  return r;
-}
+using ::arus::testing::RunArus;
+using ::arus::testing::RunResult;
 
 std::string Slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
