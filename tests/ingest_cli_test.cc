@@ -261,5 +261,153 @@ TEST_F(IngestCliTest, WholeFileProblemsAreOneLineErrors) {
   }
 }
 
+
+// Bar files are stored as bar series (SYMBOL/TF.side) and come back through `arus bars --stored`.
+class IngestBarsCliTest : public IngestCliTest {
+ protected:
+  std::string IngestBarsAndExport(const std::string& format, const fs::path& file,
+                                  const std::string& timeframe, const std::string& extra = "") {
+    const RunResult r = RunArus("ingest --format " + format + " --symbol EURUSD --input " +
+                                file.string() + " --store " + Store() + " --timeframe " +
+                                timeframe + " --json " + extra);
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    last_json_ = r.exit_code == 0 ? nlohmann::json::parse(r.out) : nlohmann::json();
+    const fs::path out = dir_ / (format + ".bars.csv");
+    const RunResult t = RunArus("bars --stored --store " + Store() +
+                                " --symbol EURUSD --price bid --timeframe " + timeframe +
+                                " --output " + out.string());
+    EXPECT_EQ(t.exit_code, 0) << t.err;
+    return Slurp(out);
+  }
+};
+
+TEST_F(IngestBarsCliTest, HistDataM1IsEstWithoutDstAndStoredAsBars) {
+  // EST all year: 16:59 EST on Friday 8 March is the last minute before the 17:00 New York close;
+  // after the US switch to EDT, Sunday's 17:00 New York open is 16:00 EST = 21:00 UTC.
+  const fs::path in = dir_ / "DAT_ASCII_EURUSD_M1_2024.csv";
+  Write(in,
+        "20240308 165900;1.0941;1.0943;1.0940;1.0942;0\n"
+        "20240310 160000;1.09415;1.0943;1.0941;1.0942;0\n"
+        "20240310 160300;1.0942;1.0944;1.0941;1.0943;0\n"
+        "20240702 120000;1.0742;1.0744;1.0741;1.0743;0\n");
+  EXPECT_EQ(IngestBarsAndExport("histdata-m1", in, "M1"),
+            "time,open,high,low,close,tick_count,volume,spread_mean,filled\n"
+            "2024-03-08T21:59:00Z,1.09410,1.09430,1.09400,1.09420,0,0.0000,0.0000000,0\n"
+            "2024-03-10T21:00:00Z,1.09415,1.09430,1.09410,1.09420,0,0.0000,0.0000000,0\n"
+            "2024-03-10T21:03:00Z,1.09420,1.09440,1.09410,1.09430,0,0.0000,0.0000000,0\n"
+            "2024-07-02T17:00:00Z,1.07420,1.07440,1.07410,1.07430,0,0.0000,0.0000000,0\n");
+  EXPECT_EQ(last_json_["bar_series"], "EURUSD/M1.bid");
+  EXPECT_EQ(last_json_["stored"], 4);
+  // Missing minutes while the market is open are flagged (default policy), never the weekend.
+  EXPECT_EQ(last_json_["cleaning"]["rules"]["bar_gap"]["events"], 2);
+  // No ticks were stored: bars are their own series.
+  const RunResult info = RunArus("info --json --store " + Store());
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const nlohmann::json j = nlohmann::json::parse(info.out);
+  EXPECT_TRUE(j["symbols"].empty());
+  ASSERT_EQ(j["bar_series"].size(), 1u);
+  EXPECT_EQ(j["bar_series"][0]["bars"], 4);
+  // Re-importing the same file adds nothing.
+  const RunResult again = RunArus("ingest --format histdata-m1 --symbol EURUSD --input " +
+                                  in.string() + " --store " + Store() + " --json");
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(nlohmann::json::parse(again.out)["stored"], 0);
+  EXPECT_EQ(nlohmann::json::parse(again.out)["already_stored"], 4);
+}
+
+TEST_F(IngestBarsCliTest, Mt5BarsAreServerTimeAcrossTheDstSwitch) {
+  // Server time NY+7: 23:00 on 8 March is UTC+2 (21:00 UTC); 00:00 on 11 March is UTC+3, i.e.
+  // Sunday 21:00 UTC, the New York 17:00 open. Spread in points (0.00001 for EURUSD).
+  const fs::path in = dir_ / "EURUSD_H1.csv";
+  Write(in,
+        "<DATE>\t<TIME>\t<OPEN>\t<HIGH>\t<LOW>\t<CLOSE>\t<TICKVOL>\t<VOL>\t<SPREAD>\n"
+        "2024.03.08\t23:00:00\t1.09410\t1.09430\t1.09400\t1.09420\t152\t0\t12\n"
+        "2024.03.11\t00:00:00\t1.09410\t1.09450\t1.09410\t1.09440\t98\t7\t3\n"
+        "2024.03.11\t01:00:00\t1.09440\t1.09460\t1.09420\t1.09450\t120\t0\t2\n");
+  EXPECT_EQ(IngestBarsAndExport("mt5-bars", in, "H1"),
+            "time,open,high,low,close,tick_count,volume,spread_mean,filled\n"
+            "2024-03-08T21:00:00Z,1.09410,1.09430,1.09400,1.09420,152,0.0000,0.0001200,0\n"
+            "2024-03-10T21:00:00Z,1.09410,1.09450,1.09410,1.09440,98,7.0000,0.0000300,0\n"
+            "2024-03-10T22:00:00Z,1.09440,1.09460,1.09420,1.09450,120,0.0000,0.0000200,0\n");
+  EXPECT_EQ(last_json_["bar_series"], "EURUSD/H1.bid");
+  // No bar is missing: the weekend between the first two bars is not a gap.
+  EXPECT_FALSE(last_json_["cleaning"]["rules"].contains("bar_gap"));
+}
+
+TEST_F(IngestBarsCliTest, RepairPolicyForwardFillsGapsAndMarksThem) {
+  const fs::path cfg = dir_ / "repair.toml";
+  Write(cfg, "[bar_gap]\npolicy = \"repair\"\n");
+  const fs::path in = dir_ / "DAT_ASCII_EURUSD_M1_202401.csv";
+  Write(in,
+        "20240102 120000;1.1041;1.1043;1.1040;1.1042;0\n"
+        "20240102 120300;1.1042;1.1044;1.1041;1.1043;0\n");
+  EXPECT_EQ(IngestBarsAndExport("histdata-m1", in, "M1", "--quality-config " + cfg.string()),
+            "time,open,high,low,close,tick_count,volume,spread_mean,filled\n"
+            "2024-01-02T17:00:00Z,1.10410,1.10430,1.10400,1.10420,0,0.0000,0.0000000,0\n"
+            "2024-01-02T17:01:00Z,1.10420,1.10420,1.10420,1.10420,0,0.0000,0.0000000,1\n"
+            "2024-01-02T17:02:00Z,1.10420,1.10420,1.10420,1.10420,0,0.0000,0.0000000,1\n"
+            "2024-01-02T17:03:00Z,1.10420,1.10440,1.10410,1.10430,0,0.0000,0.0000000,0\n");
+  EXPECT_EQ(last_json_["cleaning"]["rows_filled"], 2);
+  const RunResult info = RunArus("info --json --store " + Store());
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  const nlohmann::json j = nlohmann::json::parse(info.out);
+  EXPECT_EQ(j["bar_series"][0]["filled"], 2);
+  // The store records which policy produced the series: the one in repair.toml.
+  const nlohmann::json& prov = j["bar_series"][0]["provenance"];
+  ASSERT_EQ(prov.size(), 1u);
+  EXPECT_EQ(prov[0]["source"], "histdata-m1 (clock EST)");
+  EXPECT_EQ(prov[0]["policy_hash"], last_json_["cleaning"]["policy_hash"]);
+  EXPECT_NE(prov[0]["cleaning_policy"].get<std::string>().find("policy = \"repair\""),
+            std::string::npos);
+}
+
+TEST_F(IngestCliTest, CleaningPolicyDropsToQuarantineAndIsRecordedAsProvenance) {
+  // An exact duplicate row parses fine; the default policy's `duplicate` rule drops it into the
+  // quarantine with the rule as reason. --no-clean stores rows as parsed, with no policy.
+  const fs::path in = dir_ / "EURUSD-2024-01.csv";
+  Write(in,
+        "EUR/USD,20240102 10:00:00.000,1.10411,1.10418\n"
+        "EUR/USD,20240102 10:00:00.000,1.10411,1.10418\n"
+        "EUR/USD,20240102 10:00:01.000,1.10412,1.10419\n");
+  EXPECT_EQ(IngestAndExport("truefx", "EURUSD", in),
+            "time,bid,ask,bid_volume,ask_volume\n"
+            "2024-01-02T10:00:00Z,1.10411,1.10418,0,0\n"
+            "2024-01-02T10:00:01Z,1.10412,1.10419,0,0\n");
+  EXPECT_EQ(last_json_["quarantined_by_reason"]["duplicate"], 1);
+  ASSERT_TRUE(last_json_.contains("quarantine_file"));
+  const std::string q = Slurp(last_json_["quarantine_file"].get<std::string>());
+  EXPECT_NE(q.find("duplicate"), std::string::npos) << q;
+  const std::string hash = last_json_["cleaning"]["policy_hash"];
+  EXPECT_EQ(hash.size(), 16u);
+
+  RunResult info = RunArus("info --json --store " + Store());
+  ASSERT_EQ(info.exit_code, 0) << info.err;
+  nlohmann::json prov = nlohmann::json::parse(info.out)["symbols"][0]["provenance"];
+  ASSERT_EQ(prov.size(), 1u);
+  EXPECT_EQ(prov[0]["source"], "truefx (clock UTC)");
+  EXPECT_EQ(prov[0]["policy_hash"], hash);
+  EXPECT_EQ(prov[0]["first"], "2024-01-02T10:00:00Z");
+  EXPECT_EQ(prov[0]["last"], "2024-01-02T10:00:01Z");
+  const RunResult human = RunArus("info --store " + Store());
+  EXPECT_NE(human.out.find("truefx (clock UTC), policy " + hash), std::string::npos) << human.out;
+
+  fs::remove_all(Store());
+  IngestAndExport("truefx", "EURUSD", in, "--no-clean");
+  EXPECT_EQ(last_json_["stored"], 3);
+  EXPECT_TRUE(last_json_["cleaning"].is_null());
+  info = RunArus("info --json --store " + Store());
+  prov = nlohmann::json::parse(info.out)["symbols"][0]["provenance"];
+  ASSERT_EQ(prov.size(), 1u);
+  EXPECT_EQ(prov[0]["policy_hash"], "");
+
+  // A broken policy file is a one-line error before anything is read.
+  const fs::path bad = dir_ / "bad.toml";
+  Write(bad, "[spike]\npolicy = \"repair\"\n");
+  const RunResult r = RunArus("ingest --format truefx --symbol EURUSD --input " + in.string() +
+                              " --store " + Store() + " --quality-config " + bad.string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("spike"), std::string::npos) << r.err;
+}
+
 }  // namespace
 }  // namespace arus

@@ -1,5 +1,6 @@
 // `arus info`: what a tick store holds.
 #include <cstdio>
+#include <map>
 #include <nlohmann/json.hpp>
 
 #include "cli.h"
@@ -9,6 +10,32 @@
 namespace arus::cli {
 
 namespace {
+
+nlohmann::json ProvenanceJson(const std::vector<store::ProvenanceRecord>& records) {
+  nlohmann::json out = nlohmann::json::array();
+  for (const store::ProvenanceRecord& r : records) {
+    out.push_back({{"source", r.provenance.source},
+                   {"policy_hash", r.provenance.policy_hash},
+                   {"cleaning_policy", r.provenance.cleaning_policy},
+                   {"note", r.provenance.note},
+                   {"first", r.first_ts.ToIso()},
+                   {"last", r.last_ts.ToIso()},
+                   {"first_committed", r.first_committed.ToIso()},
+                   {"last_committed", r.last_committed.ToIso()},
+                   {"appends", r.appends}});
+  }
+  return out;
+}
+
+void PrintProvenance(const std::string& what, const std::vector<store::ProvenanceRecord>& recs) {
+  for (const store::ProvenanceRecord& r : recs) {
+    std::printf("  %-16s %s .. %s  %s, policy %s, %lld append(s)\n", what.c_str(),
+                r.first_ts.ToIso().c_str(), r.last_ts.ToIso().c_str(),
+                r.provenance.source.c_str(),
+                r.provenance.policy_hash.empty() ? "none" : r.provenance.policy_hash.c_str(),
+                static_cast<long long>(r.appends));
+  }
+}
 
 struct InfoArgs {
   std::string store;
@@ -25,6 +52,7 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
   uint64_t total_bytes = 0, total_raw = 0;
   std::vector<store::SymbolInfo> infos;
   std::vector<std::string> damaged;
+  std::map<std::string, std::vector<store::ProvenanceRecord>> provenance;
   for (const std::string& sym : store->Symbols()) {
     Result<store::SymbolInfo> info = store->Info(sym);
     if (!info.ok()) {
@@ -32,6 +60,8 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
       continue;
     }
     infos.push_back(*info);
+    Result<std::vector<store::ProvenanceRecord>> prov = store->Provenance(sym);
+    if (prov.ok()) provenance[sym] = *prov;
     total_ticks += info->tick_count;
     total_bytes += info->bytes_on_disk;
     total_raw += info->raw_bytes;
@@ -45,7 +75,33 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
                               {"bytes_on_disk", info->bytes_on_disk},
                               {"bytes_per_tick", info->bytes_per_tick()},
                               {"compression_ratio", info->compression_ratio()},
-                              {"price_decimals", info->price_decimals}});
+                              {"price_decimals", info->price_decimals},
+                              {"provenance", ProvenanceJson(provenance[sym])}});
+  }
+  out["bar_series"] = nlohmann::json::array();
+  std::vector<store::BarSeriesInfo> bar_infos;
+  for (const store::BarSeriesKey& key : store->BarSeries()) {
+    Result<store::BarSeriesInfo> info = store->BarInfo(key);
+    if (!info.ok()) {
+      damaged.push_back(info.status().ToString());
+      continue;
+    }
+    bar_infos.push_back(*info);
+    Result<std::vector<store::ProvenanceRecord>> prov = store->Provenance(key);
+    if (prov.ok()) provenance[key.ToString()] = *prov;
+    out["bar_series"].push_back({{"series", key.ToString()},
+                                 {"symbol", key.symbol},
+                                 {"timeframe", key.timeframe},
+                                 {"side", key.side},
+                                 {"first", info->first_ts.ToIso()},
+                                 {"last", info->last_ts.ToIso()},
+                                 {"partitions", info->partitions},
+                                 {"bars", info->bar_count},
+                                 {"filled", info->filled_count},
+                                 {"bytes_on_disk", info->bytes_on_disk},
+                                 {"bytes_per_bar", info->bytes_per_bar()},
+                                 {"price_decimals", info->price_decimals},
+                                 {"provenance", ProvenanceJson(provenance[key.ToString()])}});
   }
   out["total"] = {{"ticks", total_ticks},
                   {"bytes_on_disk", total_bytes},
@@ -75,13 +131,31 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
                 HumanBytes(double(total_bytes)).c_str(),
                 total_ticks ? double(total_bytes) / total_ticks : 0.0,
                 total_bytes ? double(total_raw) / total_bytes : 0.0);
-    std::printf("%-8s %-24s %-24s %6s %12s %11s %8s %6s\n", "symbol", "first tick (UTC)",
-                "last tick (UTC)", "days", "ticks", "on disk", "B/tick", "ratio");
-    for (const store::SymbolInfo& i : infos) {
-      std::printf("%-8s %-24s %-24s %6d %12lld %11s %8.2f %5.1fx\n", i.symbol.c_str(),
-                  i.first_ts.ToIso().c_str(), i.last_ts.ToIso().c_str(), i.partitions,
-                  static_cast<long long>(i.tick_count), HumanBytes(double(i.bytes_on_disk)).c_str(),
-                  i.bytes_per_tick(), i.compression_ratio());
+    if (!infos.empty()) {
+      std::printf("%-8s %-24s %-24s %6s %12s %11s %8s %6s\n", "symbol", "first tick (UTC)",
+                  "last tick (UTC)", "days", "ticks", "on disk", "B/tick", "ratio");
+      for (const store::SymbolInfo& i : infos) {
+        std::printf("%-8s %-24s %-24s %6d %12lld %11s %8.2f %5.1fx\n", i.symbol.c_str(),
+                    i.first_ts.ToIso().c_str(), i.last_ts.ToIso().c_str(), i.partitions,
+                    static_cast<long long>(i.tick_count), HumanBytes(double(i.bytes_on_disk)).c_str(),
+                    i.bytes_per_tick(), i.compression_ratio());
+      }
+    }
+    if (!bar_infos.empty()) {
+      std::printf("\n%-16s %-24s %-24s %10s %8s %11s %7s\n", "bar series", "first bar (UTC)",
+                  "last bar (UTC)", "bars", "filled", "on disk", "B/bar");
+      for (const store::BarSeriesInfo& i : bar_infos) {
+        std::printf("%-16s %-24s %-24s %10lld %8lld %11s %7.2f\n", i.key.ToString().c_str(),
+                    i.first_ts.ToIso().c_str(), i.last_ts.ToIso().c_str(),
+                    static_cast<long long>(i.bar_count), static_cast<long long>(i.filled_count),
+                    HumanBytes(double(i.bytes_on_disk)).c_str(), i.bytes_per_bar());
+      }
+    }
+    bool any_provenance = false;
+    for (const auto& [what, recs] : provenance) any_provenance |= !recs.empty();
+    if (any_provenance) {
+      std::printf("\nprovenance (source, cleaning policy hash):\n");
+      for (const auto& [what, recs] : provenance) PrintProvenance(what, recs);
     }
     for (const std::string& d : damaged) std::printf("damaged: %s\n", d.c_str());
     if (a.verify) {
@@ -102,9 +176,11 @@ Status RunInfo(const InfoArgs& a, const GlobalFlags& g) {
 Command AddInfoCommand(CLI::App& root, const GlobalFlags& g) {
   auto args = std::make_shared<InfoArgs>();
   CLI::App* app = root.add_subcommand(
-      "info", "Show what a tick store holds");
+      "info", "Show what a store holds: tick symbols, bar series, provenance");
   app->footer("Per symbol: first and last tick, trading days, ticks, size on disk, bytes per tick "
-              "and compression ratio against 32-byte in-memory ticks.");
+              "and compression ratio against 32-byte in-memory ticks. Per bar series: range, "
+              "bars, bars filled by a repair policy, size. Provenance: which source and which "
+              "cleaning policy (hash; the full policy text with --json) produced each range.");
   app->add_option("--store", args->store, "Store directory")->required();
   app->add_flag("--json", args->json, "Print JSON instead of a table");
   app->add_flag("--verify", args->verify,
