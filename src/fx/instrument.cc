@@ -1,13 +1,12 @@
 #include "fx/instrument.h"
 
-#include <toml++/toml.h>
-
 #include <cmath>
 #include <exception>
 #include <set>
 #include <utility>
 
 #include "core/file.h"
+#include "core/toml_util.h"
 
 namespace arus::fx {
 
@@ -100,27 +99,8 @@ class Ctx {
   std::string table_;
 };
 
-std::string TypeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    default:
-      return "a date/time";
-  }
-}
-
 Result<double> GetNumber(const Ctx& ctx, const toml::node& n, std::string_view key) {
-  if (!n.is_number()) return ctx.Error(n, key, "expected a number, got " + TypeName(n));
+  if (!n.is_number()) return ctx.Error(n, key, "expected a number, got " + TomlTypeName(n));
   const double v = *n.value<double>();
   if (!std::isfinite(v)) return ctx.Error(n, key, "must be finite");
   return v;
@@ -133,7 +113,7 @@ std::string Num(double v) {
 }
 
 Result<std::string> GetCurrency(const Ctx& ctx, const toml::node& n, std::string_view key) {
-  if (!n.is_string()) return ctx.Error(n, key, "expected a string, got " + TypeName(n));
+  if (!n.is_string()) return ctx.Error(n, key, "expected a string, got " + TomlTypeName(n));
   std::string s = *n.value<std::string>();
   bool ok = s.size() == 3;
   for (char& c : s) {
@@ -155,7 +135,7 @@ Status ApplyTable(const Ctx& ctx, const toml::table& t, Instrument* in,
       (key == "base" ? in->base : in->quote) = std::move(c);
     } else if (key == "price_precision") {
       if (!node.is_integer()) {
-        return ctx.Error(node, key, "expected an integer, got " + TypeName(node));
+        return ctx.Error(node, key, "expected an integer, got " + TomlTypeName(node));
       }
       const int64_t p = *node.value<int64_t>();
       if (p < 0 || p > 9) {
@@ -229,23 +209,7 @@ const InstrumentTable& InstrumentTable::Builtin() {
 
 Result<InstrumentTable> InstrumentTable::LoadWithOverrides(const std::string& toml_path) {
   ARUS_ASSIGN_OR_RETURN(std::string text, ReadFile(toml_path));
-  toml::table root;
-#if TOML_EXCEPTIONS
-  try {
-    root = toml::parse(text, std::string_view(toml_path));
-  } catch (const toml::parse_error& e) {
-    return ParseError(toml_path, e.source().begin.line, "", e.description());
-  } catch (const std::exception& e) {
-    return ParseError(toml_path, 0, "", e.what());
-  }
-#else
-  toml::parse_result parsed = toml::parse(text, std::string_view(toml_path));
-  if (!parsed) {
-    return ParseError(toml_path, parsed.error().source().begin.line, "",
-                      parsed.error().description());
-  }
-  root = std::move(parsed).table();
-#endif
+  ARUS_ASSIGN_OR_RETURN(toml::table root, ParseTomlText(text, toml_path));
 
   InstrumentTable out = Builtin();
   std::set<std::string> done;
@@ -255,7 +219,8 @@ Result<InstrumentTable> InstrumentTable::LoadWithOverrides(const std::string& to
     const Ctx ctx(toml_path, raw);
     if (!node.is_table()) {
       return ctx.Error(
-          node, "", "expected a table of instrument fields ([" + raw + "]), got " + TypeName(node));
+          node, "",
+          "expected a table of instrument fields ([" + raw + "]), got " + TomlTypeName(node));
     }
     if (!ValidSymbol(symbol)) {
       return ctx.Error(node, "", "bad symbol name '" + raw + "' (letters and digits only)");

@@ -7,12 +7,12 @@
 #include <exception>
 #include <map>
 #include <set>
-#include <toml++/toml.h>
 #include <variant>
 #include <vector>
 
 #include "core/file.h"
 #include "core/format.h"
+#include "core/toml_util.h"
 
 namespace arus::quality {
 
@@ -34,8 +34,7 @@ std::string PolicyProblem(RuleId id, Policy p) {
   }
   if (p == Policy::kDrop && (id == RuleId::kGap || id == RuleId::kBarGap)) {
     return "policy 'drop' is not allowed for " + std::string(RuleName(id)) +
-           ": a gap has no row to drop; use 'flag'" +
-           (id == RuleId::kBarGap ? " or 'repair'" : "");
+           ": a gap has no row to drop; use 'flag'" + (id == RuleId::kBarGap ? " or 'repair'" : "");
   }
   return "";
 }
@@ -96,8 +95,7 @@ std::vector<Table> Describe(QualityConfig* c) {
   t.push_back(RuleTable(RuleId::kBarOhlc, &p.bar_ohlc, {}));
   t.push_back(RuleTable(RuleId::kBarVolume, &p.bar_volume, {}));
   t.push_back(RuleTable(RuleId::kBarOrder, &p.bar_order, {}));
-  t.push_back(
-      RuleTable(RuleId::kBarGap, &p.bar_gap, {{"min_bars", &p.bar_gap.min_bars, 1, 1e12}}));
+  t.push_back(RuleTable(RuleId::kBarGap, &p.bar_gap, {{"min_bars", &p.bar_gap.min_bars, 1, 1e12}}));
   t.push_back(Table{"report",
                     -1,
                     false,
@@ -126,8 +124,8 @@ std::string RangeProblem(const Field& f, double v) {
   if (!std::isfinite(v)) return "must be a finite number";
   const bool low = f.min_exclusive ? !(v > f.min) : !(v >= f.min);
   if (low || v > f.max) {
-    return "out of range: " + Num(v) + " (allowed " + (f.min_exclusive ? "(" : "[") +
-           Num(f.min) + ", " + Num(f.max) + "])";
+    return "out of range: " + Num(v) + " (allowed " + (f.min_exclusive ? "(" : "[") + Num(f.min) +
+           ", " + Num(f.max) + "])";
   }
   return "";
 }
@@ -165,25 +163,6 @@ std::string CrossProblem(const QualityConfig& c, std::string_view* table, std::s
   return "";
 }
 
-std::string TypeName(const toml::node& n) {
-  switch (n.type()) {
-    case toml::node_type::string:
-      return "a string";
-    case toml::node_type::integer:
-      return "an integer";
-    case toml::node_type::floating_point:
-      return "a float";
-    case toml::node_type::boolean:
-      return "a boolean";
-    case toml::node_type::table:
-      return "a table";
-    case toml::node_type::array:
-      return "an array";
-    default:
-      return "a date/time";
-  }
-}
-
 Status KeyError(std::string_view file, const toml::node& node, std::string_view table,
                 std::string_view key, std::string_view what) {
   std::string m(file);
@@ -211,10 +190,10 @@ std::string ApplyValue(const Table& t, const Field& f, const toml::node& n) {
       [&](auto* ptr) -> std::string {
         using T = std::remove_pointer_t<decltype(ptr)>;
         if constexpr (std::is_same_v<T, bool>) {
-          if (!n.is_boolean()) return "expected true or false, got " + TypeName(n);
+          if (!n.is_boolean()) return "expected true or false, got " + TomlTypeName(n);
           *ptr = n.as_boolean()->get();
         } else if constexpr (std::is_same_v<T, int64_t>) {
-          if (!n.is_integer()) return "expected an integer, got " + TypeName(n);
+          if (!n.is_integer()) return "expected an integer, got " + TomlTypeName(n);
           const int64_t v = n.as_integer()->get();
           std::string bad = RangeProblem(f, static_cast<double>(v));
           if (!bad.empty()) return bad;
@@ -226,7 +205,7 @@ std::string ApplyValue(const Table& t, const Field& f, const toml::node& n) {
           } else if (n.is_floating_point()) {
             v = n.as_floating_point()->get();
           } else {
-            return "expected a number, got " + TypeName(n);
+            return "expected a number, got " + TomlTypeName(n);
           }
           std::string bad = RangeProblem(f, v);
           if (!bad.empty()) return bad;
@@ -234,7 +213,7 @@ std::string ApplyValue(const Table& t, const Field& f, const toml::node& n) {
         } else if constexpr (std::is_same_v<T, Duration>) {
           if (!n.is_string()) {
             return "expected a duration string such as \"30s\", \"5m\", \"100ms\", got " +
-                   TypeName(n);
+                   TomlTypeName(n);
           }
           Result<Duration> d = ParseDuration(n.as_string()->get());
           if (!d.ok()) return d.status().message();
@@ -243,7 +222,8 @@ std::string ApplyValue(const Table& t, const Field& f, const toml::node& n) {
           *ptr = *d;
         } else {
           static_assert(std::is_same_v<T, Policy>);
-          if (!n.is_string()) return "expected \"flag\", \"drop\" or \"repair\", got " + TypeName(n);
+          if (!n.is_string())
+            return "expected \"flag\", \"drop\" or \"repair\", got " + TomlTypeName(n);
           Result<Policy> p = ParsePolicy(n.as_string()->get());
           if (!p.ok()) return p.status().message();
           std::string bad = PolicyProblem(static_cast<RuleId>(t.rule), *p);
@@ -303,8 +283,8 @@ Status ValidateAll(const QualityConfig& config, bool policy_only) {
   std::string_view table, key;
   std::string bad = CrossProblem(copy, &table, &key);
   if (!bad.empty() && (!policy_only || table != "compare")) {
-    return InvalidArgument("quality config: [" + std::string(table) + "] key '" +
-                           std::string(key) + "': " + bad);
+    return InvalidArgument("quality config: [" + std::string(table) + "] key '" + std::string(key) +
+                           "': " + bad);
   }
   return Status::Ok();
 }
@@ -338,36 +318,60 @@ std::string_view RuleName(RuleId id) {
 
 bool CleaningPolicy::enabled(RuleId id) const {
   switch (id) {
-    case RuleId::kTimeOrder: return time_order.enabled;
-    case RuleId::kDuplicate: return duplicate.enabled;
-    case RuleId::kCrossed: return crossed.enabled;
-    case RuleId::kLocked: return locked.enabled;
-    case RuleId::kSpread: return spread.enabled;
-    case RuleId::kSpike: return spike.enabled;
-    case RuleId::kStale: return stale.enabled;
-    case RuleId::kGap: return gap.enabled;
-    case RuleId::kBarOhlc: return bar_ohlc.enabled;
-    case RuleId::kBarVolume: return bar_volume.enabled;
-    case RuleId::kBarOrder: return bar_order.enabled;
-    case RuleId::kBarGap: return bar_gap.enabled;
+    case RuleId::kTimeOrder:
+      return time_order.enabled;
+    case RuleId::kDuplicate:
+      return duplicate.enabled;
+    case RuleId::kCrossed:
+      return crossed.enabled;
+    case RuleId::kLocked:
+      return locked.enabled;
+    case RuleId::kSpread:
+      return spread.enabled;
+    case RuleId::kSpike:
+      return spike.enabled;
+    case RuleId::kStale:
+      return stale.enabled;
+    case RuleId::kGap:
+      return gap.enabled;
+    case RuleId::kBarOhlc:
+      return bar_ohlc.enabled;
+    case RuleId::kBarVolume:
+      return bar_volume.enabled;
+    case RuleId::kBarOrder:
+      return bar_order.enabled;
+    case RuleId::kBarGap:
+      return bar_gap.enabled;
   }
   return false;
 }
 
 Policy CleaningPolicy::policy(RuleId id) const {
   switch (id) {
-    case RuleId::kTimeOrder: return time_order.policy;
-    case RuleId::kDuplicate: return duplicate.policy;
-    case RuleId::kCrossed: return crossed.policy;
-    case RuleId::kLocked: return locked.policy;
-    case RuleId::kSpread: return spread.policy;
-    case RuleId::kSpike: return spike.policy;
-    case RuleId::kStale: return stale.policy;
-    case RuleId::kGap: return gap.policy;
-    case RuleId::kBarOhlc: return bar_ohlc.policy;
-    case RuleId::kBarVolume: return bar_volume.policy;
-    case RuleId::kBarOrder: return bar_order.policy;
-    case RuleId::kBarGap: return bar_gap.policy;
+    case RuleId::kTimeOrder:
+      return time_order.policy;
+    case RuleId::kDuplicate:
+      return duplicate.policy;
+    case RuleId::kCrossed:
+      return crossed.policy;
+    case RuleId::kLocked:
+      return locked.policy;
+    case RuleId::kSpread:
+      return spread.policy;
+    case RuleId::kSpike:
+      return spike.policy;
+    case RuleId::kStale:
+      return stale.policy;
+    case RuleId::kGap:
+      return gap.policy;
+    case RuleId::kBarOhlc:
+      return bar_ohlc.policy;
+    case RuleId::kBarVolume:
+      return bar_volume.policy;
+    case RuleId::kBarOrder:
+      return bar_order.policy;
+    case RuleId::kBarGap:
+      return bar_gap.policy;
   }
   return Policy::kFlag;
 }
@@ -418,9 +422,9 @@ std::string CanonicalDuration(Duration d) {
     int64_t n;
     const char* name;
   };
-  static constexpr Unit kUnits[] = {{kNanosPerDay, "d"},     {kNanosPerHour, "h"},
-                                    {kNanosPerMinute, "m"},  {kNanosPerSecond, "s"},
-                                    {kNanosPerMilli, "ms"},  {kNanosPerMicro, "us"}};
+  static constexpr Unit kUnits[] = {{kNanosPerDay, "d"},    {kNanosPerHour, "h"},
+                                    {kNanosPerMinute, "m"}, {kNanosPerSecond, "s"},
+                                    {kNanosPerMilli, "ms"}, {kNanosPerMicro, "us"}};
   if (ns != 0) {
     for (const Unit& u : kUnits) {
       if (ns % u.n == 0) return std::to_string(ns / u.n) + u.name;
@@ -431,22 +435,7 @@ std::string CanonicalDuration(Duration d) {
 
 Result<QualityConfig> ParseQualityConfig(std::string_view toml_text, std::string_view file_name) {
   const std::string file(file_name);
-  toml::table root;
-#if TOML_EXCEPTIONS
-  try {
-    root = toml::parse(toml_text, std::string_view(file));
-  } catch (const toml::parse_error& e) {
-    return ParseError(file, e.source().begin.line, "", e.description());
-  } catch (const std::exception& e) {
-    return ParseError(file, 0, "", e.what());
-  }
-#else
-  toml::parse_result parsed = toml::parse(toml_text, std::string_view(file));
-  if (!parsed) {
-    return ParseError(file, parsed.error().source().begin.line, "", parsed.error().description());
-  }
-  root = std::move(parsed).table();
-#endif
+  ARUS_ASSIGN_OR_RETURN(toml::table root, ParseTomlText(toml_text, file));
 
   QualityConfig config;
   std::vector<Table> tables = Describe(&config);
@@ -464,7 +453,8 @@ Result<QualityConfig> ParseQualityConfig(std::string_view toml_text, std::string
       return KeyError(file, node, name, "", "unknown table (known: " + known + ")");
     }
     if (!node.is_table()) {
-      return KeyError(file, node, name, "", "expected a table [" + name + "], got " + TypeName(node));
+      return KeyError(file, node, name, "",
+                      "expected a table [" + name + "], got " + TomlTypeName(node));
     }
     for (const auto& [kk, value] : *node.as_table()) {
       const std::string key(kk.str());
