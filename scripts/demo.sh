@@ -24,4 +24,11 @@ echo "First EURUSD daily bars: each runs 17:00 -> 17:00 New York, so it opens at
 echo "the evening before its trading date; 1 Jan and weekends are closed:"
 head -6 "$OUT/EURUSD_D1.csv"
 echo
-echo "Done. Outputs in $OUT/: store/, economic_calendar.csv, EURUSD_H1.csv, EURUSD_D1.csv, USDJPY_M5_bid.csv"
+echo "== features: EURUSD M5 decisions with indicators on M5..D1, cross-pair features and labels"
+echo "   (examples/features.toml; every feature reads only bars closed by its row's time)"
+"$ARUS" features --config examples/features.toml --store "$OUT/store" \
+  --output "$OUT/eurusd_m5.ds" --csv "$OUT/eurusd_m5.csv"
+"$ARUS" dataset info "$OUT/eurusd_m5.ds" | head -20
+echo
+echo "Done. Outputs in $OUT/: store/, economic_calendar.csv, EURUSD_H1.csv, EURUSD_D1.csv,"
+echo "USDJPY_M5_bid.csv, eurusd_m5.ds (dataset) and eurusd_m5.csv"

@@ -75,7 +75,9 @@ fs::path* CliTest::dir_ = nullptr;
 nlohmann::json* CliTest::generate_json_ = nullptr;
 
 TEST_F(CliTest, EveryCommandHasHelp) {
-  for (const char* cmd : {"", "generate", "ingest", "info", "bars", "ticks", "quality", "compare"}) {
+  for (const char* cmd : {"", "generate", "ingest", "info", "bars", "ticks", "quality", "compare",
+                          "indicators", "features", "dataset", "dataset info", "dataset export",
+                          "external", "external import", "external list", "external show"}) {
     const RunResult r = RunArus(std::string(cmd) + " --help");
     EXPECT_EQ(r.exit_code, 0) << cmd;
     EXPECT_NE(r.out.find("--"), std::string::npos) << cmd;

@@ -22,13 +22,7 @@ namespace fs = std::filesystem;
 
 using ::arus::testing::RunArus;
 using ::arus::testing::RunResult;
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
+using ::arus::testing::Slurp;
 
 void Write(const fs::path& p, const std::string& data) {
   fs::create_directories(p.parent_path());

@@ -1,4 +1,5 @@
-// Runs the `arus` binary for end-to-end tests and captures its exit code, stdout and stderr.
+// Runs the `arus` binary for end-to-end tests and captures its exit code, stdout and stderr;
+// reads files back.
 #pragma once
 
 #include <sys/wait.h>
@@ -39,6 +40,14 @@ inline RunResult RunArus(const std::string& args) {
   r.err = ss.str();
   std::filesystem::remove(err_path);
   return r;
+}
+
+// The whole content of a file ("" if it cannot be read).
+inline std::string Slurp(const std::filesystem::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  std::stringstream ss;
+  ss << f.rdbuf();
+  return ss.str();
 }
 
 }  // namespace arus::testing

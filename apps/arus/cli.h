@@ -30,6 +30,10 @@ Command AddTicksCommand(CLI::App& root, const GlobalFlags& g);
 Command AddIngestCommand(CLI::App& root, const GlobalFlags& g);
 Command AddQualityCommand(CLI::App& root, const GlobalFlags& g);
 Command AddCompareCommand(CLI::App& root, const GlobalFlags& g);
+Command AddIndicatorsCommand(CLI::App& root, const GlobalFlags& g);
+Command AddFeaturesCommand(CLI::App& root, const GlobalFlags& g);
+Command AddExternalCommand(CLI::App& root, const GlobalFlags& g);
+Command AddDatasetCommand(CLI::App& root, const GlobalFlags& g);
 
 // The instrument table's spelling of a known symbol ("eur/usd" -> "EURUSD"); others unchanged.
 std::string CanonicalSymbol(const std::string& symbol);

@@ -44,7 +44,10 @@ int main(int argc, char** argv) {
   std::vector<Command> commands = {AddGenerateCommand(app, g), AddInfoCommand(app, g),
                                    AddIngestCommand(app, g), AddBarsCommand(app, g),
                                    AddTicksCommand(app, g), AddQualityCommand(app, g),
-                                   AddCompareCommand(app, g)};
+                                   AddCompareCommand(app, g),
+                                   AddIndicatorsCommand(app, g), AddFeaturesCommand(app, g),
+                                   AddExternalCommand(app, g),
+                                   AddDatasetCommand(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

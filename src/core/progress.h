@@ -24,6 +24,8 @@ class ProgressBar {
     if (enabled_) MaybeDraw(false);
   }
   void Add(uint64_t n) { Update(done_ + n); }
+  // For work whose size becomes known after it started (0 = unknown).
+  void SetTotal(uint64_t total) { total_ = total; }
   // Draws the final state and ends the line.
   void Finish();
 
