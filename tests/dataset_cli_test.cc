@@ -19,15 +19,9 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::arus::testing::RunArus;
+using ::arus::testing::Slurp;
 using ::arus::testing::RunResult;
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
 
 std::vector<std::string> Lines(const std::string& s) {
   std::vector<std::string> out;

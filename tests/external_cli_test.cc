@@ -17,17 +17,11 @@ namespace {
 
 namespace fs = std::filesystem;
 using ::arus::testing::RunArus;
+using ::arus::testing::Slurp;
 using ::arus::testing::RunResult;
 
 std::string Example(const char* name) {
   return std::string(ARUS_SOURCE_DIR) + "/examples/external/" + name;
-}
-
-std::string Slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
 }
 
 void Write(const fs::path& p, const std::string& text) {
