@@ -4,8 +4,6 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include "run_arus.h"
-
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -16,6 +14,7 @@
 
 #include "core/format.h"
 #include "indicators/registry.h"
+#include "run_arus.h"
 
 namespace arus {
 namespace {
@@ -118,7 +117,8 @@ TEST_F(IndicatorsCliTest, GoldenSmallFile) {
 std::string RandomBarsCsv(int n, bool with_volume) {
   std::mt19937_64 rng(17);
   std::normal_distribution<double> z(0, 1);
-  std::string csv = with_volume ? "time,open,high,low,close,volume\n" : "time,open,high,low,close\n";
+  std::string csv =
+      with_volume ? "time,open,high,low,close,volume\n" : "time,open,high,low,close\n";
   double close = 1.1;
   for (int i = 0; i < n; ++i) {
     const double open = close;
@@ -148,12 +148,11 @@ TEST_F(IndicatorsCliTest, IssueSetEqualsTheLibraryWithEmptyCellsBeforeWarmup) {
   const std::vector<std::string> lines = Lines(ReadAll(out));
   ASSERT_EQ(lines.size(), 401u);
   const std::vector<std::string> header = Split(lines[0], ',');
-  const std::vector<std::string> first = {
-      "time",   "open",   "high",         "low",          "close",
-      "volume", "sma_20", "ema_20",       "rsi_14",       "macd_12_26_9",
-      "macd_signal_12_26_9", "macd_hist_12_26_9", "bb_mid_20_2", "bb_up_20_2", "bb_dn_20_2",
-      "stoch_k_14_3_3", "stoch_d_14_3_3", "mfi_14", "adl", "obv", "atr_14", "adx_14", "cci_20",
-      "willr_14", "ao"};
+  const std::vector<std::string> first = Split(
+      "time,open,high,low,close,volume,sma_20,ema_20,rsi_14,macd_12_26_9,macd_signal_12_26_9,"
+      "macd_hist_12_26_9,bb_mid_20_2,bb_up_20_2,bb_dn_20_2,stoch_k_14_3_3,stoch_d_14_3_3,mfi_14,"
+      "adl,obv,atr_14,adx_14,cci_20,willr_14,ao",
+      ',');
   ASSERT_GE(header.size(), first.size());
   EXPECT_EQ(std::vector<std::string>(header.begin(), header.begin() + first.size()), first);
 
@@ -198,7 +197,8 @@ TEST_F(IndicatorsCliTest, AcceptedInputVariants) {
   // Dates, CRLF line ends, a byte order mark, columns in another order and upper case, spaces
   // around cells, a trailing blank line.
   const fs::path in = Write("d1.csv",
-                            "\xEF\xBB\xBF" "Close,TIME,Low,High,Open\r\n"
+                            "\xEF\xBB\xBF"
+                            "Close,TIME,Low,High,Open\r\n"
                             " 1.5 ,2024-01-02,1,2,1\r\n"
                             "2.5,2024-01-03,1.5,3,1.5\r\n"
                             "2,2024-01-04,1.5,2.5,2.5\r\n\r\n");
@@ -248,12 +248,12 @@ TEST_F(IndicatorsCliTest, BadInputNamesFileLineAndField) {
   ExpectContains(Error(""), "bad.csv: empty file");
   ExpectContains(Error(head), "no bars after the header");
   ExpectContains(Error("time,open,high,low,close,close\n"), "column appears twice");
-  ExpectContains(Error("time,open,high,low,close,sma_2\n" + std::string("2024-01-02,1,2,1,1.5,0\n")),
-                 "output column 'sma_2' is already in");
+  ExpectContains(
+      Error("time,open,high,low,close,sma_2\n" + std::string("2024-01-02,1,2,1,1.5,0\n")),
+      "output column 'sma_2' is already in");
   // Not a text file at all.
   ExpectContains(Error(std::string("\x00\x01\x02\xff,\n\x00", 7)), "bad.csv:1: ");
-  const RunResult missing =
-      Run(dir_ / "does_not_exist.csv", "sma(2)", dir_ / "never.csv");
+  const RunResult missing = Run(dir_ / "does_not_exist.csv", "sma(2)", dir_ / "never.csv");
   EXPECT_EQ(missing.exit_code, 1);
   ExpectContains(missing.err, "does_not_exist.csv");
 }

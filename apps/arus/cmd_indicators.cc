@@ -84,16 +84,21 @@ Result<Columns> ParseHeader(std::string_view header, const std::string& file,
     const char* name;
     int* slot;
   };
-  const Known known[] = {{"time", &c.time},         {"open", &c.open},
-                         {"high", &c.high},         {"low", &c.low},
-                         {"close", &c.close},       {"volume", &c.volume},
-                         {"tick_count", &c.tick_count}, {"spread_mean", &c.spread_mean},
+  const Known known[] = {{"time", &c.time},
+                         {"open", &c.open},
+                         {"high", &c.high},
+                         {"low", &c.low},
+                         {"close", &c.close},
+                         {"volume", &c.volume},
+                         {"tick_count", &c.tick_count},
+                         {"spread_mean", &c.spread_mean},
                          {"spread_max", &c.spread_max}};
   std::vector<std::string> seen;
   for (size_t i = 0; i < cells->size(); ++i) {
     const std::string name = Lower(TrimView((*cells)[i]));
-    if (name.empty()) return ParseError(file, 1, "", "empty column name at position " +
-                                                         std::to_string(i + 1));
+    if (name.empty()) {
+      return ParseError(file, 1, "", "empty column name at position " + std::to_string(i + 1));
+    }
     for (const std::string& s : seen) {
       if (s == name) return ParseError(file, 1, name, "column appears twice in the header");
     }
@@ -107,7 +112,8 @@ Result<Columns> ParseHeader(std::string_view header, const std::string& file,
       return ParseError(file, 1, "",
                         "missing column '" + std::string(k.name) +
                             "'; the header needs time,open,high,low,close (optionally volume or "
-                            "tick_count), got '" + std::string(TrimView(header)) + "'");
+                            "tick_count), got '" +
+                            std::string(TrimView(header)) + "'");
     }
   }
   return c;
@@ -230,8 +236,7 @@ Status RunIndicators(const IndicatorsArgs& a, const GlobalFlags& g) {
     ARUS_RETURN_IF_ERROR(ParseNumber(cells[col.close], a.input, line_no, "close", &b.close));
     if (!(b.low <= b.high && b.low <= std::min(b.open, b.close) &&
           b.high >= std::max(b.open, b.close))) {
-      return ParseError(a.input, line_no, "",
-                        "inconsistent bar: need low <= open, close <= high");
+      return ParseError(a.input, line_no, "", "inconsistent bar: need low <= open, close <= high");
     }
     const struct {
       int c;
@@ -263,13 +268,13 @@ Status RunIndicators(const IndicatorsArgs& a, const GlobalFlags& g) {
   }
   buf += '\n';
   std::vector<double> values(total_outputs);
+  std::vector<size_t> offset;  // of each indicator's first output in `values`
+  for (size_t j = 0, o = 0; j < inds.size(); o += inds[j]->OutputNames().size(), ++j) {
+    offset.push_back(o);
+  }
   for (Row& r : rows) {
     r.bar.ts_close = r.bar.ts_open + bar_duration;
-    double* v = values.data();
-    for (auto& ind : inds) {
-      ind->UpdateValues(r.bar, v);
-      v += ind->OutputNames().size();
-    }
+    for (size_t j = 0; j < inds.size(); ++j) inds[j]->UpdateValues(r.bar, &values[offset[j]]);
     buf += r.text;
     for (double x : values) {
       buf += ',';

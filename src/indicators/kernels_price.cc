@@ -45,6 +45,7 @@ void RollingMoments<kVariance>::Save(StateWriter& w) const {
   w.PutDouble(shift_);
   w.PutDouble(s1_);
   w.PutDouble(s2_);
+  w.PutDouble(spread_);
   w.PutDouble(big_);
   w.PutInt(until_renorm_);
   ring_.Save(w);
@@ -62,6 +63,7 @@ Status RollingMoments<kVariance>::Load(StateReader& r, const char* kernel) {
   ARUS_RETURN_IF_ERROR(r.GetDouble(&shift_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&s1_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&s2_));
+  ARUS_RETURN_IF_ERROR(r.GetDouble(&spread_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&big_));
   ARUS_RETURN_IF_ERROR(GetIndex(r, 0, std::max(n_, 64), kernel, &until_renorm_));
   return ring_.Load(r, kernel);
@@ -191,7 +193,10 @@ Status Rsi::Load(StateReader& r) {
 // ---- Macd ---------------------------------------------------------------------------------------
 
 Macd::Macd(int fast, int slow, int signal)
-    : fast_(fast), slow_(slow), signal_(signal), skip_(std::max(slow_.period() - fast_.period(), 0)) {}
+    : fast_(fast),
+      slow_(slow),
+      signal_(signal),
+      skip_(std::max(slow_.period() - fast_.period(), 0)) {}
 
 int Macd::StablePeriod() const {
   // The slow EMA forgets its seed last; the signal EMA then forgets its own.
@@ -226,18 +231,6 @@ Status Macd::Load(StateReader& r) {
 }
 
 // ---- Bbands -------------------------------------------------------------------------------------
-
-void Bbands::Values(double* out) const {
-  if (!IsReady()) {
-    out[0] = out[1] = out[2] = kNaN;
-    return;
-  }
-  const double m = m_.mean();
-  const double sd = std::sqrt(m_.variance());
-  out[0] = m;
-  out[1] = m + k_ * sd;
-  out[2] = m - k_ * sd;
-}
 
 void Bbands::Save(StateWriter& w) const {
   w.PutDouble(k_);
@@ -314,8 +307,8 @@ void Adx::Update(double high, double low, double close) {
   prev_close_ = close;
   // TA-Lib's cases: -DM = diff_m if diff_m > 0 and diff_m > diff_p; else +DM = diff_p if
   // diff_p > 0 and diff_p > diff_m. Written as selects (the branches are coin tosses).
-  const double minus_dm = diff_m > std::max(diff_p, 0.0) ? diff_m : 0.0;
-  const double plus_dm = diff_p > std::max(diff_m, 0.0) ? diff_p : 0.0;
+  const double minus_dm = diff_m * static_cast<double>(diff_m > std::max(diff_p, 0.0));
+  const double plus_dm = diff_p * static_cast<double>(diff_p > std::max(diff_m, 0.0));
   if (count_ < n_) {  // changes 1 .. period-1: plain sums
     pdm_ += plus_dm;
     mdm_ += minus_dm;
@@ -340,13 +333,9 @@ void Adx::Update(double high, double low, double close) {
   if (have_dx) adx_ = a_ * adx_ + b_ * dx;  // TA-Lib keeps the ADX when DX is undefined
 }
 
-double Adx::plus_di() const {
-  return count_ > n_ && tr_ != 0 ? 100.0 * (pdm_ / tr_) : kNaN;
-}
+double Adx::plus_di() const { return count_ > n_ && tr_ != 0 ? 100.0 * (pdm_ / tr_) : kNaN; }
 
-double Adx::minus_di() const {
-  return count_ > n_ && tr_ != 0 ? 100.0 * (mdm_ / tr_) : kNaN;
-}
+double Adx::minus_di() const { return count_ > n_ && tr_ != 0 ? 100.0 * (mdm_ / tr_) : kNaN; }
 
 void Adx::Save(StateWriter& w) const {
   w.PutInt(n_);
@@ -644,17 +633,26 @@ using Names = std::vector<std::string>;
 
 void RegisterPriceIndicators(std::vector<IndicatorDef>* defs) {
   auto add = [defs](IndicatorDef d) { defs->push_back(std::move(d)); };
-  add({"sma", "Simple moving average of the close", {Period(20)}, {"sma"},
-       [](Params p, Names n) { return WrapClose(Sma(I(p[0])), std::move(n)); }});
-  add({"ema", "Exponential moving average of the close, k = 2/(n+1), SMA-seeded (TA-Lib)",
-       {Period(20)}, {"ema"},
+  add({"sma", "Simple moving average of the close", {Period(20)}, {"sma"}, [](Params p, Names n) {
+         return WrapClose(Sma(I(p[0])), std::move(n));
+       }});
+  add({"ema",
+       "Exponential moving average of the close, k = 2/(n+1), SMA-seeded (TA-Lib)",
+       {Period(20)},
+       {"ema"},
        [](Params p, Names n) { return WrapClose(Ema(I(p[0])), std::move(n)); }});
-  add({"wma", "Linearly weighted moving average of the close (weights 1..n)", {Period(20)},
-       {"wma"}, [](Params p, Names n) { return WrapClose(Wma(I(p[0])), std::move(n)); }});
-  add({"rsi", "Relative strength index of the close, Wilder smoothing (TA-Lib), 0..100",
-       {Period(14)}, {"rsi"},
+  add({"wma",
+       "Linearly weighted moving average of the close (weights 1..n)",
+       {Period(20)},
+       {"wma"},
+       [](Params p, Names n) { return WrapClose(Wma(I(p[0])), std::move(n)); }});
+  add({"rsi",
+       "Relative strength index of the close, Wilder smoothing (TA-Lib), 0..100",
+       {Period(14)},
+       {"rsi"},
        [](Params p, Names n) { return WrapClose(Rsi(I(p[0])), std::move(n)); }});
-  add({"macd", "MACD line, signal and histogram of the close (TA-Lib EMA alignment)",
+  add({"macd",
+       "MACD line, signal and histogram of the close (TA-Lib EMA alignment)",
        {IntParam("fast", 12, 2), IntParam("slow", 26, 2), IntParam("signal", 9, 1)},
        {"macd", "macd_signal", "macd_hist"},
        [](Params p, Names n) { return WrapClose(Macd(I(p[0]), I(p[1]), I(p[2])), std::move(n)); },
@@ -662,35 +660,58 @@ void RegisterPriceIndicators(std::vector<IndicatorDef>* defs) {
          if (p[0] >= p[1]) return InvalidArgument("the fast period must be below the slow one");
          return Status::Ok();
        }});
-  add({"bbands", "Bollinger Bands of the close: SMA +/- k population standard deviations",
-       {Period(20), Multiplier(2)}, {"bb_mid", "bb_up", "bb_dn"},
+  add({"bbands",
+       "Bollinger Bands of the close: SMA +/- k population standard deviations",
+       {Period(20), Multiplier(2)},
+       {"bb_mid", "bb_up", "bb_dn"},
        [](Params p, Names n) { return WrapClose(Bbands(I(p[0]), p[1]), std::move(n)); }});
-  add({"stoch", "Stochastic oscillator: slow %K and %D (SMA smoothing, TA-Lib), 0..100",
+  add({"stoch",
+       "Stochastic oscillator: slow %K and %D (SMA smoothing, TA-Lib), 0..100",
        {IntParam("fast_k", 14, 1), IntParam("slow_k", 3, 1), IntParam("slow_d", 3, 1)},
        {"stoch_k", "stoch_d"},
        [](Params p, Names n) { return Wrap(Stoch(I(p[0]), I(p[1]), I(p[2])), std::move(n)); }});
-  add({"atr", "Average true range, Wilder smoothing (TA-Lib)", {Period(14, 1)}, {"atr"},
+  add({"atr",
+       "Average true range, Wilder smoothing (TA-Lib)",
+       {Period(14, 1)},
+       {"atr"},
        [](Params p, Names n) { return Wrap(Atr(I(p[0])), std::move(n)); }});
-  add({"adx", "Average directional index, Wilder (TA-Lib), 0..100", {Period(14)}, {"adx"},
+  add({"adx",
+       "Average directional index, Wilder (TA-Lib), 0..100",
+       {Period(14)},
+       {"adx"},
        [](Params p, Names n) { return Wrap(Adx(I(p[0])), std::move(n)); }});
-  add({"cci", "Commodity channel index of the typical price (mean deviation, 0.015)",
-       {Period(20)}, {"cci"},
+  add({"cci",
+       "Commodity channel index of the typical price (mean deviation, 0.015)",
+       {Period(20)},
+       {"cci"},
        [](Params p, Names n) { return Wrap(Cci(I(p[0])), std::move(n)); }});
-  add({"willr", "Williams %R, -100..0", {Period(14)}, {"willr"},
-       [](Params p, Names n) { return Wrap(WilliamsR(I(p[0])), std::move(n)); }});
-  add({"roc", "Rate of change of the close in percent: 100 * (close / close[n] - 1)",
-       {Period(10, 1)}, {"roc"},
+  add({"willr", "Williams %R, -100..0", {Period(14)}, {"willr"}, [](Params p, Names n) {
+         return Wrap(WilliamsR(I(p[0])), std::move(n));
+       }});
+  add({"roc",
+       "Rate of change of the close in percent: 100 * (close / close[n] - 1)",
+       {Period(10, 1)},
+       {"roc"},
        [](Params p, Names n) { return WrapClose(Roc(I(p[0])), std::move(n)); }});
-  add({"stddev", "Rolling population standard deviation of the close", {Period(20)}, {"stddev"},
+  add({"stddev",
+       "Rolling population standard deviation of the close",
+       {Period(20)},
+       {"stddev"},
        [](Params p, Names n) { return WrapClose(StdDev(I(p[0])), std::move(n)); }});
-  add({"zscore", "Z-score of the close against its rolling mean and standard deviation",
-       {Period(20)}, {"zscore"},
+  add({"zscore",
+       "Z-score of the close against its rolling mean and standard deviation",
+       {Period(20)},
+       {"zscore"},
        [](Params p, Names n) { return WrapClose(ZScore(I(p[0])), std::move(n)); }});
-  add({"donchian", "Donchian channel: highest high, lowest low and their midpoint",
-       {Period(20, 1)}, {"dc_mid", "dc_up", "dc_dn"},
+  add({"donchian",
+       "Donchian channel: highest high, lowest low and their midpoint",
+       {Period(20, 1)},
+       {"dc_mid", "dc_up", "dc_dn"},
        [](Params p, Names n) { return Wrap(Donchian(I(p[0])), std::move(n)); }});
-  add({"keltner", "Keltner channel: EMA of the typical price +/- k * ATR(atr_period)",
-       {Period(20), Multiplier(2), IntParam("atr_period", 10, 1)}, {"kc_mid", "kc_up", "kc_dn"},
+  add({"keltner",
+       "Keltner channel: EMA of the typical price +/- k * ATR(atr_period)",
+       {Period(20), Multiplier(2), IntParam("atr_period", 10, 1)},
+       {"kc_mid", "kc_up", "kc_dn"},
        [](Params p, Names n) { return Wrap(Keltner(I(p[0]), p[1], I(p[2])), std::move(n)); }});
 }
 

@@ -15,8 +15,10 @@
 // recomputed exactly from the window every max(period, 64) updates (and whenever a variance has
 // collapsed below the rounding left by larger values that passed through), so rounding never
 // accumulates and values agree with an exact computation to ~1e-15 relative whatever the start.
-// A window of identical values gives exactly that value and a standard deviation of exactly 0. Recursive filters (EMA, Wilder averages) are
-// evaluated as a*prev + b*x with precomputed constants.
+// A window of identical values gives exactly that value and a standard deviation of exactly 0.
+// Recursive filters (EMA, Wilder averages) are evaluated as a*prev + b*x with precomputed
+// constants (one multiply-add on the loop-carried path).
+//
 // Thread-safety: plain values, one per thread. Ownership: each kernel owns its buffers.
 #pragma once
 
@@ -72,7 +74,7 @@ class RollingMoments {
     ring_.set(head_, x);
     if (++head_ == n_) head_ = 0;
     // Branch-free: equal consecutive values are common in quiet FX markets but unpredictable.
-    const int same = static_cast<int>(x == last_) & static_cast<int>(count_ > 0);
+    const int same = static_cast<int>(x == last_);  // false on the first value: last_ is NaN
     run_ = same * std::min(run_ + 1, n_) + (1 - same);
     last_ = x;
     if (count_ < n_) {
@@ -93,7 +95,8 @@ class RollingMoments {
       // Each update leaves an error of about eps * big_ in s2_ (the squares themselves cancel
       // exactly when they leave). Once the window's own spread has fallen far below what passed
       // through it, re-sum so the variance keeps ~1e-11 relative accuracy.
-      if (s2_ - s1_ * s1_ * inv_n_ < residue_ * big_) Renormalise();
+      spread_ = s2_ - s1_ * s1_ * inv_n_;                         // n * variance
+      if (spread_ < residue_ * big_ && run_ < n_) Renormalise();  // run_ >= n_: variance is 0
     }
   }
 
@@ -106,9 +109,7 @@ class RollingMoments {
   double mean() const { return run_ >= n_ ? last_ : shift_ + s1_ * inv_n_; }
   double variance() const {
     if (run_ >= n_) return 0.0;
-    const double m = s1_ * inv_n_;
-    const double v = s2_ * inv_n_ - m * m;
-    return v > 0 ? v : 0.0;
+    return spread_ > 0 ? spread_ * inv_n_ : 0.0;
   }
 
   void Save(StateWriter& w) const;
@@ -131,6 +132,7 @@ class RollingMoments {
     }
     s1_ = a;
     s2_ = b;
+    spread_ = b - a * a * inv_n_;
     big_ = big;
     until_renorm_ = std::max(n_, 64);
   }
@@ -140,12 +142,13 @@ class RollingMoments {
   double inv_n_;
   double residue_;
   int head_ = 0;
-  int count_ = 0;  // saturates at n_
-  int run_ = 0;    // consecutive identical values ending at last_, saturates at n_
+  int count_ = 0;         // saturates at n_
+  int run_ = 0;           // consecutive identical values ending at last_, saturates at n_
   int until_renorm_ = 0;  // updates left before the next exact re-sum
-  double last_ = 0;
+  double last_ = kNaN;
   double shift_ = 0, s1_ = 0, s2_ = 0;
-  double big_ = 0;  // largest squared deviation added since the last re-sum
+  double spread_ = 0;  // s2_ - s1_^2 / n: n times the variance
+  double big_ = 0;     // largest squared deviation added since the last re-sum
 };
 
 // Highest (kMax) or lowest value of the last n, by van Herk / Gil-Werman blocks: the stream is cut
@@ -208,7 +211,7 @@ extern template class RollingExtreme<true>;
 class Sma {
  public:
   explicit Sma(int period) : m_(period) {}
-  double Update(double x) {
+  [[gnu::always_inline]] double Update(double x) {
     m_.Push(x);
     return value();
   }
@@ -229,9 +232,8 @@ class Sma {
 // (TA-Lib). Warm-up: period.
 class Ema {
  public:
-  explicit Ema(int period)
-      : n_(std::max(period, 1)), k_(2.0 / (n_ + 1)), a_(1.0 - k_) {}
-  double Update(double x) {
+  explicit Ema(int period) : n_(std::max(period, 1)), k_(2.0 / (n_ + 1)), a_(1.0 - k_) {}
+  [[gnu::always_inline]] double Update(double x) {
     if (count_ >= n_) {
       v_ = a_ * v_ + k_ * x;
       return v_;
@@ -262,7 +264,7 @@ class Ema {
 class Wma {
  public:
   explicit Wma(int period);
-  double Update(double x) {
+  [[gnu::always_inline]] double Update(double x) {
     const double old = ring_.at(head_);
     ring_.set(head_, x);
     if (++head_ == n_) head_ = 0;
@@ -304,9 +306,8 @@ class Wma {
 // RSI = 100 * gain / (gain + loss); 0 when gain + loss == 0 (TA-Lib). Warm-up: period + 1.
 class Rsi {
  public:
-  explicit Rsi(int period)
-      : n_(std::max(period, 1)), a_((n_ - 1.0) / n_), b_(1.0 / n_) {}
-  double Update(double x) {
+  explicit Rsi(int period) : n_(std::max(period, 1)), a_((n_ - 1.0) / n_), b_(1.0 / n_) {}
+  [[gnu::always_inline]] double Update(double x) {
     if (count_ == 0) {
       prev_ = x;
       count_ = 1;
@@ -355,7 +356,7 @@ class Rsi {
 class Macd {
  public:
   Macd(int fast, int slow, int signal);
-  void Update(double x) {
+  [[gnu::always_inline]] void Update(double x) {
     slow_.Update(x);
     if (seen_ >= skip_) {
       fast_.Update(x);
@@ -388,7 +389,7 @@ class Macd {
 class Bbands {
  public:
   Bbands(int period, double k) : m_(period), k_(k) {}
-  void Update(double x) { m_.Push(x); }
+  [[gnu::always_inline]] void Update(double x) { m_.Push(x); }
   bool IsReady() const { return m_.full(); }
   double mid() const { return IsReady() ? m_.mean() : kNaN; }
   double stddev() const { return IsReady() ? std::sqrt(m_.variance()) : kNaN; }
@@ -396,7 +397,17 @@ class Bbands {
   double dn() const { return mid() - k_ * stddev(); }
   int WarmupPeriod() const { return m_.n(); }
   int StablePeriod() const { return m_.n(); }
-  void Values(double* out) const;  // mid, up, dn
+  [[gnu::always_inline]] void Values(double* out) const {  // mid, up, dn
+    if (!IsReady()) {
+      out[0] = out[1] = out[2] = kNaN;
+      return;
+    }
+    const double m = m_.mean();
+    const double sd = std::sqrt(m_.variance());
+    out[0] = m;
+    out[1] = m + k_ * sd;
+    out[2] = m - k_ * sd;
+  }
   void Save(StateWriter& w) const;
   Status Load(StateReader& r);
 
@@ -409,7 +420,7 @@ class Bbands {
 class StdDev {
  public:
   explicit StdDev(int period) : m_(period) {}
-  double Update(double x) {
+  [[gnu::always_inline]] double Update(double x) {
     m_.Push(x);
     return value();
   }
@@ -431,7 +442,7 @@ class StdDev {
 class ZScore {
  public:
   explicit ZScore(int period) : m_(period) {}
-  double Update(double x) {
+  [[gnu::always_inline]] double Update(double x) {
     m_.Push(x);
     return value();
   }
@@ -456,7 +467,7 @@ class ZScore {
 class Roc {
  public:
   explicit Roc(int period) : ring_(period), n_(ring_.n()) {}
-  double Update(double x) {
+  [[gnu::always_inline]] double Update(double x) {
     const double old = ring_.at(head_);
     ring_.set(head_, x);
     if (++head_ == n_) head_ = 0;
@@ -490,10 +501,9 @@ class Roc {
 // atr = atr*(period-1)/period + tr/period. Warm-up: period + 1.
 class Atr {
  public:
-  explicit Atr(int period)
-      : n_(std::max(period, 1)), a_((n_ - 1.0) / n_), b_(1.0 / n_) {}
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
-  void Update(double high, double low, double close) {
+  explicit Atr(int period) : n_(std::max(period, 1)), a_((n_ - 1.0) / n_), b_(1.0 / n_) {}
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(double high, double low, double close) {
     if (count_ == 0) {
       prev_close_ = close;
       count_ = 1;
@@ -533,7 +543,7 @@ class Atr {
 class Adx {
  public:
   explicit Adx(int period);
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
   void Update(double high, double low, double close);
   bool IsReady() const { return count_ >= 2 * n_; }
   double value() const { return IsReady() ? adx_ : kNaN; }
@@ -560,7 +570,7 @@ class Adx {
 class Cci {
  public:
   explicit Cci(int period) : m_(period), scale_(m_.n() / 0.015) {}
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
   void Update(double high, double low, double close);
   bool IsReady() const { return m_.full(); }
   double value() const { return IsReady() ? v_ : kNaN; }
@@ -581,8 +591,8 @@ class Cci {
 class WilliamsR {
  public:
   explicit WilliamsR(int period) : hi_(period), lo_(period), n_(std::max(period, 1)) {}
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
-  void Update(double high, double low, double close) {
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(double high, double low, double close) {
     hi_.Push(high);
     lo_.Push(low);
     close_ = close;
@@ -614,8 +624,8 @@ class Stoch {
  public:
   Stoch(int fast_k, int slow_k, int slow_d)
       : hi_(fast_k), lo_(fast_k), k_(slow_k), d_(slow_d), fast_k_period_(std::max(fast_k, 1)) {}
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
-  void Update(double high, double low, double close) {
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(double high, double low, double close) {
     hi_.Push(high);
     lo_.Push(low);
     if (!hi_.full()) return;
@@ -647,8 +657,8 @@ class Stoch {
 class Donchian {
  public:
   explicit Donchian(int period) : hi_(period), lo_(period), n_(std::max(period, 1)) {}
-  void Update(const BarInput& b) { Update(b.high, b.low); }
-  void Update(double high, double low) {
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low); }
+  [[gnu::always_inline]] void Update(double high, double low) {
     hi_.Push(high);
     lo_.Push(low);
   }
@@ -674,8 +684,8 @@ class Donchian {
 class Keltner {
  public:
   Keltner(int period, double k, int atr_period) : ema_(period), atr_(atr_period), k_(k) {}
-  void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
-  void Update(double high, double low, double close) {
+  [[gnu::always_inline]] void Update(const BarInput& b) { Update(b.high, b.low, b.close); }
+  [[gnu::always_inline]] void Update(double high, double low, double close) {
     ema_.Update((high + low + close) / 3.0);
     atr_.Update(high, low, close);
   }
@@ -695,12 +705,13 @@ class Keltner {
   double k_;
 };
 
-// Adapter: a scalar kernel fed with the bar's close, for the registry (KernelIndicator<OnClose<K>>).
+// Adapter: a scalar kernel fed with the bar's close, for the registry
+// (KernelIndicator<OnClose<K>>).
 template <class K>
 class OnClose {
  public:
   explicit OnClose(K k) : k_(std::move(k)) {}
-  void Update(const BarInput& b) { k_.Update(b.close); }
+  [[gnu::always_inline]] void Update(const BarInput& b) { k_.Update(b.close); }
   bool IsReady() const { return k_.IsReady(); }
   int WarmupPeriod() const { return k_.WarmupPeriod(); }
   int StablePeriod() const { return k_.StablePeriod(); }

@@ -1,6 +1,6 @@
 // Price kernels against independent references (direct formulas over each window, recursions
-// written in TA-Lib's own arithmetic in long double, hand-worked values), streaming == batch bit for
-// bit, Save/Load mid-stream, numerical robustness of the windowed sums.
+// written in TA-Lib's own arithmetic in long double, hand-worked values), streaming == batch bit
+// for bit, Save/Load mid-stream, numerical robustness of the windowed sums.
 #include "indicators/kernels_price.h"
 
 #include <gtest/gtest.h>
@@ -61,8 +61,8 @@ void ExpectSeriesNear(const Series& got, const Series& want, double rel, double 
       continue;
     }
     if (!(std::fabs(got[i] - want[i]) <= abs + rel * std::fabs(want[i]))) {
-      ADD_FAILURE() << what << " [" << i << "]: got " << got[i] << ", want " << want[i]
-                    << ", diff " << got[i] - want[i];
+      ADD_FAILURE() << what << " [" << i << "]: got " << got[i] << ", want " << want[i] << ", diff "
+                    << got[i] - want[i];
       ++failures;
     }
   }
@@ -131,7 +131,9 @@ Series RefRsi(const Series& x, int n) {
   }
   gain /= n;
   loss /= n;
-  auto rsi = [&] { return gain + loss == 0 ? 0.0 : static_cast<double>(100 * gain / (gain + loss)); };
+  auto rsi = [&] {
+    return gain + loss == 0 ? 0.0 : static_cast<double>(100 * gain / (gain + loss));
+  };
   out[n] = rsi();
   for (size_t i = n + 1; i < x.size(); ++i) {
     const LD d = static_cast<LD>(x[i]) - x[i - 1];
@@ -420,7 +422,7 @@ TEST(Wma, HandWorkedAndReference) {
 TEST(Rsi, HandWorked) {
   Rsi r(2);
   EXPECT_TRUE(std::isnan(r.Update(10)));
-  EXPECT_TRUE(std::isnan(r.Update(11)));             // +1
+  EXPECT_TRUE(std::isnan(r.Update(11)));                 // +1
   EXPECT_NEAR(r.Update(10.5), 100 * 0.5 / 0.75, 1e-12);  // gain (1+0)/2, loss 0.5/2
   EXPECT_NEAR(r.Update(12), 100 * 1.0 / 1.125, 1e-12);   // gain (0.5+1.5)/2, loss 0.125
   EXPECT_NEAR(r.Update(12), 100 * 0.5 / 0.5625, 1e-12);  // no change: both halve
@@ -504,8 +506,7 @@ TEST(Macd, MatchesReference) {
     ExpectBitEqual(streamed[2], got_hist, "macd streaming hist");
     ExpectWarmup(Macd(f, s, g), got_hist);
   }
-  ExpectSaveLoadContinues(Macd(12, 26, 9), x.size(), 3,
-                          [&](Macd& k, size_t i) { k.Update(x[i]); });
+  ExpectSaveLoadContinues(Macd(12, 26, 9), x.size(), 3, [&](Macd& k, size_t i) { k.Update(x[i]); });
 }
 
 // ---- Bollinger, stddev, z-score -----------------------------------------------------------------
@@ -562,8 +563,7 @@ TEST(Bbands, StdDevZScoreMatchTwoPassReference) {
     ExpectWarmup(Bbands(n, 2), gm);
     ExpectWarmup(StdDev(n), gs);
   }
-  ExpectSaveLoadContinues(Bbands(20, 2), x.size(), 3,
-                          [&](Bbands& k, size_t i) { k.Update(x[i]); });
+  ExpectSaveLoadContinues(Bbands(20, 2), x.size(), 3, [&](Bbands& k, size_t i) { k.Update(x[i]); });
   ExpectSaveLoadContinues(ZScore(20), x.size(), 1, [&](ZScore& k, size_t i) { k.Update(x[i]); });
 }
 
@@ -610,9 +610,7 @@ TEST(Roc, HandWorkedAndReference) {
 
 // ---- ATR, ADX -----------------------------------------------------------------------------------
 
-Hlc SmallBars() {
-  return Hlc{{2, 3, 2.6, 2.2}, {1, 2, 1.6, 2.0}, {1.5, 2.5, 2, 2.1}};
-}
+Hlc SmallBars() { return Hlc{{2, 3, 2.6, 2.2}, {1, 2, 1.6, 2.0}, {1.5, 2.5, 2, 2.1}}; }
 
 TEST(Atr, HandWorked) {
   const Hlc b = SmallBars();
@@ -641,15 +639,13 @@ TEST(Atr, MatchesReference) {
     Series got(b.size());
     AtrBatch(b.high, b.low, b.close, n, got);
     ExpectSeriesNear(got, RefAtr(b, n), 1e-13, 0, "atr");
-    const auto streamed = StreamValues(Atr(n), b, 1, [&](Atr& k, size_t i) {
-      k.Update(b.high[i], b.low[i], b.close[i]);
-    });
+    const auto streamed = StreamValues(
+        Atr(n), b, 1, [&](Atr& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
     ExpectBitEqual(streamed[0], got, "atr streaming");
     ExpectWarmup(Atr(n), got);
   }
-  ExpectSaveLoadContinues(Atr(14), b.size(), 1, [&](Atr& k, size_t i) {
-    k.Update(b.high[i], b.low[i], b.close[i]);
-  });
+  ExpectSaveLoadContinues(Atr(14), b.size(), 1,
+                          [&](Atr& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
 }
 
 TEST(Adx, RisingMarketIsAllTrend) {
@@ -666,9 +662,8 @@ TEST(Adx, MatchesReference) {
     Series got(b.size());
     AdxBatch(b.high, b.low, b.close, n, got);
     ExpectSeriesNear(got, RefAdx(b, n), 0, 1e-9, "adx");
-    const auto streamed = StreamValues(Adx(n), b, 1, [&](Adx& k, size_t i) {
-      k.Update(b.high[i], b.low[i], b.close[i]);
-    });
+    const auto streamed = StreamValues(
+        Adx(n), b, 1, [&](Adx& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
     ExpectBitEqual(streamed[0], got, "adx streaming");
     ExpectWarmup(Adx(n), got);
     for (double v : got) {
@@ -677,9 +672,8 @@ TEST(Adx, MatchesReference) {
       }
     }
   }
-  ExpectSaveLoadContinues(Adx(14), b.size(), 1, [&](Adx& k, size_t i) {
-    k.Update(b.high[i], b.low[i], b.close[i]);
-  });
+  ExpectSaveLoadContinues(Adx(14), b.size(), 1,
+                          [&](Adx& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
 }
 
 // ---- CCI, Williams %R, Stochastic, Donchian, Keltner --------------------------------------------
@@ -707,15 +701,13 @@ TEST(Cci, HandWorkedAndReference) {
     Series got(b.size());
     CciBatch(b.high, b.low, b.close, n, got);
     ExpectSeriesNear(got, want, 1e-9, 1e-6, "cci");
-    const auto streamed = StreamValues(Cci(n), b, 1, [&](Cci& k, size_t i) {
-      k.Update(b.high[i], b.low[i], b.close[i]);
-    });
+    const auto streamed = StreamValues(
+        Cci(n), b, 1, [&](Cci& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
     ExpectBitEqual(streamed[0], got, "cci streaming");
     ExpectWarmup(Cci(n), got);
   }
-  ExpectSaveLoadContinues(Cci(20), b.size(), 1, [&](Cci& k, size_t i) {
-    k.Update(b.high[i], b.low[i], b.close[i]);
-  });
+  ExpectSaveLoadContinues(Cci(20), b.size(), 1,
+                          [&](Cci& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
 }
 
 TEST(WilliamsR, HandWorkedAndReference) {
@@ -786,9 +778,8 @@ TEST(Stoch, HandWorkedAndReference) {
     ExpectBitEqual(streamed[1], gd, "stoch streaming d");
     ExpectWarmup(Stoch(fk, sk, sd), gd);
   }
-  ExpectSaveLoadContinues(Stoch(14, 3, 3), b.size(), 2, [&](Stoch& k, size_t i) {
-    k.Update(b.high[i], b.low[i], b.close[i]);
-  });
+  ExpectSaveLoadContinues(Stoch(14, 3, 3), b.size(), 2,
+                          [&](Stoch& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
 }
 
 TEST(Donchian, MatchesWindowExtremes) {
@@ -812,9 +803,8 @@ TEST(Donchian, MatchesWindowExtremes) {
     ExpectBitEqual(streamed[1], gu, "donchian streaming up");
     ExpectBitEqual(streamed[2], gd, "donchian streaming dn");
   }
-  ExpectSaveLoadContinues(Donchian(20), b.size(), 3, [&](Donchian& k, size_t i) {
-    k.Update(b.high[i], b.low[i]);
-  });
+  ExpectSaveLoadContinues(Donchian(20), b.size(), 3,
+                          [&](Donchian& k, size_t i) { k.Update(b.high[i], b.low[i]); });
 }
 
 TEST(Donchian, ExtremesLeavingTheWindow) {
@@ -857,9 +847,8 @@ TEST(Keltner, MatchesEmaAndAtrReferences) {
     });
     ExpectBitEqual(streamed[1], gu, "kc streaming up");
   }
-  ExpectSaveLoadContinues(Keltner(20, 2, 10), b.size(), 3, [&](Keltner& k, size_t i) {
-    k.Update(b.high[i], b.low[i], b.close[i]);
-  });
+  ExpectSaveLoadContinues(Keltner(20, 2, 10), b.size(), 3,
+                          [&](Keltner& k, size_t i) { k.Update(b.high[i], b.low[i], b.close[i]); });
 }
 
 // ---- Load rejects state from another configuration ----------------------------------------------

@@ -64,9 +64,9 @@ Status Resolve(const IndicatorDef& d, std::vector<double>* params, std::string_v
   const std::string expected = "; expected " + Signature(d);
   if (params->size() > d.params.size()) {
     return InvalidArgument(where + d.name + " takes " +
-                           (d.params.empty() ? std::string("no parameters")
-                                             : "at most " + std::to_string(d.params.size()) +
-                                                   " parameter(s)") +
+                           (d.params.empty()
+                                ? std::string("no parameters")
+                                : "at most " + std::to_string(d.params.size()) + " parameter(s)") +
                            ", got " + std::to_string(params->size()) + expected);
   }
   for (size_t i = params->size(); i < d.params.size(); ++i) {
@@ -175,8 +175,7 @@ Result<IndicatorSpec> ParseIndicatorSpec(std::string_view item) {
             "parameter " + std::to_string(index + 1) +
             (index < def->params.size() ? " ('" + def->params[index].name + "')" : std::string());
         if (piece.empty()) {
-          return InvalidArgument(quoted + ": " + label + " is empty; expected " +
-                                 Signature(*def));
+          return InvalidArgument(quoted + ": " + label + " is empty; expected " + Signature(*def));
         }
         double v = 0;
         const auto r = std::from_chars(piece.data(), piece.data() + piece.size(), v);
