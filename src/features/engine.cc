@@ -107,12 +107,13 @@ struct FeatureEngine::Impl {
   std::vector<size_t> trend_streams;  // streams with a trend EMA
   size_t trend_col = 0;
   // Cross-pair state, updated once per target row.
-  std::vector<double> prev_close;  // per symbol, as of the previous row
+  std::vector<double> prev_close;                    // per symbol, as of the previous row
   std::vector<indicators::RollingCorrelation> corr;  // per other symbol (index symbol - 1)
   size_t corr_col = 0;
   std::vector<Ring> strength_rings;  // per symbol
   std::vector<std::string> currencies;
-  std::vector<std::vector<std::pair<size_t, double>>> currency_legs;  // (symbol, +1 base / -1 quote)
+  std::vector<std::vector<std::pair<size_t, double>>>
+      currency_legs;  // (symbol, +1 base / -1 quote)
   size_t strength_col = 0;
   struct Triangle {
     size_t xz, yz;        // symbols giving X/Z and Y/Z rates
@@ -395,10 +396,14 @@ Duration FeatureEngine::Lookback() const {
     // Cumulative kernels (OBV, ADL) never forget their start: no history makes them stable, and
     // their levels depend on where the dataset starts (docs/features.md).
     if (bars >= indicators::kNeverStable) return;
-    // Calendar time for `bars` bars of open market: 5 trading days a week, plus a weekend.
-    const int64_t open_ns = static_cast<int64_t>(bars) * bars::NominalDuration(tf).count();
-    const int64_t weeks = open_ns / (5 * kNanosPerDay) + 1;
-    longest = std::max(longest, open_ns + weeks * 3 * kNanosPerDay);
+    // Calendar time for `bars` bars of open market: 5 trading days a week, plus a weekend. In
+    // double and capped at 200 years: long periods on W1 would overflow int64 nanoseconds, and
+    // no store holds more history than that.
+    const double open_ns = double(bars) * double(bars::NominalDuration(tf).count());
+    const double span =
+        open_ns + (std::floor(open_ns / (5.0 * kNanosPerDay)) + 1) * 3.0 * kNanosPerDay;
+    const double cap = 200.0 * 366 * kNanosPerDay;
+    longest = std::max(longest, static_cast<int64_t>(std::min(span, cap)));
   };
   for (const Impl::Stream& s : impl_->streams) {
     for (const auto& ind : s.inds) consider(s.tf, ind->StablePeriod());

@@ -283,6 +283,20 @@ TEST_F(FeatureBuildTest, LookbackMakesValuesIndependentOfTheStart) {
   }
 }
 
+// The longest periods on the longest timeframe give a long but positive lookback (no overflow).
+TEST(FeatureEngineTest, LookbackOfHugePeriodsSaturates) {
+  Result<FeatureSetSpec> spec = ParseFeatureSet(
+      "symbol = \"EURUSD\"\n[indicators]\nW1 = \"ema(100000)\"\n[trend]\n"
+      "timeframes = [\"W1\"]\nema = 10000\n",
+      "huge.toml");
+  ASSERT_TRUE(spec.ok()) << spec.status().ToString();
+  auto engine = FeatureEngine::Create(*spec);
+  ASSERT_TRUE(engine.ok());
+  const Duration lookback = (*engine)->Lookback();
+  EXPECT_GT(lookback.count(), 100LL * 365 * kNanosPerDay);
+  EXPECT_LE(lookback.count(), 200LL * 366 * kNanosPerDay);
+}
+
 TEST(FeatureSetTest, CanonicalTextAndHashIgnoreLayout) {
   const FeatureSetSpec a = Spec();
   Result<FeatureSetSpec> b = ParseFeatureSet(a.ToCanonicalText(), "canonical.toml");
