@@ -9,6 +9,8 @@ PACKAGES=(
   # core libraries
   libzstd-dev libxxhash-dev liblzma-dev libhowardhinnant-date-dev tzdata
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libfast-float-dev
+  # machine learning
+  libxgboost-dev libsvm-dev liblinear-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
 )
