@@ -28,7 +28,19 @@ echo "== features: EURUSD M5 decisions with indicators on M5..D1, cross-pair fea
 echo "   (examples/features.toml; every feature reads only bars closed by its row's time)"
 "$ARUS" features --config examples/features.toml --store "$OUT/store" \
   --output "$OUT/eurusd_m5.ds" --csv "$OUT/eurusd_m5.csv"
-"$ARUS" dataset info "$OUT/eurusd_m5.ds" | head -20
+"$ARUS" dataset info "$OUT/eurusd_m5.ds" | sed -n 1,20p  # sed reads to the end: no SIGPIPE
+echo
+echo "== train: XGBoost, random forest, logistic, SVM and their ensemble, walk-forward with purging"
+echo "   (examples/train.toml; nested hyperparameter search inside each training window)"
+"$ARUS" train --config examples/train.toml --dataset "$OUT/eurusd_m5.ds" \
+  --models "$OUT/models" --out "$OUT/run"
+echo
+echo "== models: the registry, and predictions of the ensemble"
+"$ARUS" models list --models "$OUT/models"
+ENSEMBLE=$(ls "$OUT/models" | grep -- '-ensemble-' | head -1)
+"$ARUS" predict --model "$ENSEMBLE" --models "$OUT/models" --dataset "$OUT/eurusd_m5.ds" \
+  --output "$OUT/predictions.csv"
 echo
 echo "Done. Outputs in $OUT/: store/, economic_calendar.csv, EURUSD_H1.csv, EURUSD_D1.csv,"
-echo "USDJPY_M5_bid.csv, eurusd_m5.ds (dataset) and eurusd_m5.csv"
+echo "USDJPY_M5_bid.csv, eurusd_m5.ds (dataset), eurusd_m5.csv, run/metrics.json, models/ and"
+echo "predictions.csv"

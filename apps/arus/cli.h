@@ -34,6 +34,9 @@ Command AddIndicatorsCommand(CLI::App& root, const GlobalFlags& g);
 Command AddFeaturesCommand(CLI::App& root, const GlobalFlags& g);
 Command AddExternalCommand(CLI::App& root, const GlobalFlags& g);
 Command AddDatasetCommand(CLI::App& root, const GlobalFlags& g);
+Command AddTrainCommand(CLI::App& root, const GlobalFlags& g);
+Command AddModelsCommand(CLI::App& root, const GlobalFlags& g);
+Command AddPredictCommand(CLI::App& root, const GlobalFlags& g);
 
 // The instrument table's spelling of a known symbol ("eur/usd" -> "EURUSD"); others unchanged.
 std::string CanonicalSymbol(const std::string& symbol);

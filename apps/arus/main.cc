@@ -47,7 +47,8 @@ int main(int argc, char** argv) {
                                    AddCompareCommand(app, g),
                                    AddIndicatorsCommand(app, g), AddFeaturesCommand(app, g),
                                    AddExternalCommand(app, g),
-                                   AddDatasetCommand(app, g)};
+                                   AddDatasetCommand(app, g), AddTrainCommand(app, g),
+                                   AddModelsCommand(app, g), AddPredictCommand(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
