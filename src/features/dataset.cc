@@ -16,6 +16,7 @@
 #include <type_traits>
 
 #include "core/file.h"
+#include "core/json_depth.h"
 #include "core/format.h"
 
 namespace arus::features {
@@ -194,29 +195,6 @@ nlohmann::json HeaderJson(const Dataset& ds, const std::vector<OutSection>& secs
 
 // ---- Reading -----------------------------------------------------------------------------------
 
-// Rejects headers nested deeper than the format needs before the JSON parser allocates for them.
-bool HeaderDepthOk(std::string_view text) {
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > kMaxHeaderDepth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return true;
-}
 
 // Page faults dominate filling fresh memory on some VMs; 2 MiB pages make them 512x rarer.
 // Advisory: errors are ignored.
@@ -506,7 +484,7 @@ Result<std::unique_ptr<DatasetReader>> DatasetReader::Open(const std::string& pa
   if (Xxh64(header.data(), header.size()) != GetU64(pre + 24)) {
     return FileCorruption(path, "header", "checksum mismatch");
   }
-  if (!HeaderDepthOk(header)) return FileCorruption(path, "header", "JSON nested too deeply");
+  if (!JsonDepthOk(header, kMaxHeaderDepth)) return FileCorruption(path, "header", "JSON nested too deeply");
   const nlohmann::json j = nlohmann::json::parse(header, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) {
     return FileCorruption(path, "header", "not a JSON object");

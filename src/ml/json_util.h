@@ -16,6 +16,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/json_depth.h"
+
 namespace arus::ml {
 
 inline nlohmann::json JsonFromDouble(double v) {
@@ -66,30 +68,6 @@ inline bool DoublesFromJson(const nlohmann::json& j, size_t expect, std::vector<
     double v;
     if (!DoubleFromJson(e, &v)) return false;
     out->push_back(v);
-  }
-  return true;
-}
-
-// Rejects JSON text nested deeper than `max_depth` before the parser allocates for it.
-inline bool JsonDepthOk(std::string_view text, int max_depth) {
-  int depth = 0;
-  bool in_string = false, escape = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escape) {
-        escape = false;
-      } else if (c == '\\') {
-        escape = true;
-      } else if (c == '"') {
-        in_string = false;
-      }
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      if (++depth > max_depth) return false;
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
   }
   return true;
 }

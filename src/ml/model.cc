@@ -178,19 +178,6 @@ class PipelineModel final : public Model {
 
 // ---- model.json ------------------------------------------------------------------------------
 
-nlohmann::json ParamJson(const ParamValue& v) {
-  return std::visit(
-      [](const auto& x) -> nlohmann::json {
-        using T = std::decay_t<decltype(x)>;
-        if constexpr (std::is_same_v<T, double>) {
-          return JsonFromDouble(x);
-        } else {
-          return x;
-        }
-      },
-      v);
-}
-
 nlohmann::json TimeJson(UnixNanos t) {
   if (t == UnixNanos::Min()) return nullptr;
   return t.ns();
@@ -200,8 +187,7 @@ Status PipelineModel::Save(const std::string& dir) const {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return IoError("create directory '" + dir + "': " + ec.message());
-  nlohmann::json params = nlohmann::json::object();
-  for (const auto& [name, value] : info_.params) params[name] = ParamJson(value);
+  nlohmann::json params = ParamsToJson(info_.params);
   nlohmann::json classes = nlohmann::json::array();
   for (double c : info_.classes) classes.push_back(JsonFromDouble(c));
   nlohmann::json j{{"format", kFormat},
@@ -254,26 +240,7 @@ Result<ModelInfo> InfoFromJson(const nlohmann::json& root, const std::string& fi
   if (params_it == root.end() || !params_it->is_object()) {
     return Bad(file, "params", "missing or not an object");
   }
-  ParamMap given;
-  for (const auto& [name, v] : params_it->items()) {
-    if (v.is_boolean()) {
-      given[name] = v.get<bool>();
-    } else if (v.is_number_integer() && !v.is_number_unsigned()) {
-      given[name] = v.get<int64_t>();
-    } else if (v.is_number_unsigned()) {
-      const uint64_t u = v.get<uint64_t>();
-      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
-        return Bad(file, "params." + name, "integer too large");
-      }
-      given[name] = static_cast<int64_t>(u);
-    } else if (v.is_number_float()) {
-      given[name] = v.get<double>();
-    } else if (v.is_string()) {
-      given[name] = v.get<std::string>();
-    } else {
-      return Bad(file, "params." + name, "not a boolean, number or string");
-    }
-  }
+  ARUS_ASSIGN_OR_RETURN(ParamMap given, ParamsFromJson(*params_it, file));
   auto resolved = ResolveParams(def.name, given);
   if (!resolved.ok()) return Bad(file, "params", resolved.status().message());
   info.params = std::move(*resolved);
@@ -398,6 +365,48 @@ std::string ParamValueText(const ParamValue& v) {
     return NumberText(*d);
   }
   return std::get<std::string>(v);
+}
+
+nlohmann::json ParamsToJson(const ParamMap& p) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const auto& [name, value] : p) {
+    j[name] = std::visit(
+        [](const auto& x) -> nlohmann::json {
+          using T = std::decay_t<decltype(x)>;
+          if constexpr (std::is_same_v<T, double>) {
+            return JsonFromDouble(x);
+          } else {
+            return x;
+          }
+        },
+        value);
+  }
+  return j;
+}
+
+Result<ParamMap> ParamsFromJson(const nlohmann::json& j, const std::string& file) {
+  if (!j.is_object()) return ParseError(file, 0, "params", "not an object");
+  ParamMap given;
+  for (const auto& [name, v] : j.items()) {
+    if (v.is_boolean()) {
+      given[name] = v.get<bool>();
+    } else if (v.is_number_integer() && !v.is_number_unsigned()) {
+      given[name] = v.get<int64_t>();
+    } else if (v.is_number_unsigned()) {
+      const uint64_t u = v.get<uint64_t>();
+      if (u > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+        return ParseError(file, 0, "params." + name, "integer too large");
+      }
+      given[name] = static_cast<int64_t>(u);
+    } else if (v.is_number_float()) {
+      given[name] = v.get<double>();
+    } else if (v.is_string()) {
+      given[name] = v.get<std::string>();
+    } else {
+      return ParseError(file, 0, "params." + name, "not a boolean, number or string");
+    }
+  }
+  return given;
 }
 
 std::vector<ParamSpec> CommonParamSpecs(const CommonDefaults& d) {

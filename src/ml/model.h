@@ -22,6 +22,7 @@
 #include <limits>
 #include <map>
 #include <memory>
+#include <nlohmann/json_fwd.hpp>
 #include <span>
 #include <string>
 #include <string_view>
@@ -100,6 +101,11 @@ int64_t GetInt(const ParamMap& p, std::string_view name);
 double GetDouble(const ParamMap& p, std::string_view name);
 const std::string& GetString(const ParamMap& p, std::string_view name);
 std::string ParamValueText(const ParamValue& v);  // "true", "12", "0.05", "hist"
+// Parameters as a JSON object and back (model.json, manifests, metrics.json): doubles round-trip
+// exactly (non-finite ones as in docs/ml.md). ParseError naming `file` and "params.<name>" for a
+// value that is not a boolean, number or string.
+nlohmann::json ParamsToJson(const ParamMap& p);
+Result<ParamMap> ParamsFromJson(const nlohmann::json& j, const std::string& file);
 
 // ---- Models ----------------------------------------------------------------------------------
 

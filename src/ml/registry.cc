@@ -23,33 +23,6 @@ using nlohmann::json;
 
 constexpr int kManifestVersion = 1;
 
-json ParamsToJson(const ParamMap& p) {
-  json j = json::object();
-  for (const auto& [k, v] : p) {
-    std::visit([&](const auto& x) { j[k] = x; }, v);
-  }
-  return j;
-}
-
-Result<ParamMap> ParamsFromJson(const json& j, const std::string& origin) {
-  if (!j.is_object()) return ParseError(origin, 0, "params", "not an object");
-  ParamMap p;
-  for (const auto& [k, v] : j.items()) {
-    if (v.is_boolean()) {
-      p[k] = v.get<bool>();
-    } else if (v.is_number_integer()) {
-      p[k] = v.get<int64_t>();
-    } else if (v.is_number()) {
-      p[k] = v.get<double>();
-    } else if (v.is_string()) {
-      p[k] = v.get<std::string>();
-    } else {
-      return ParseError(origin, 0, "params." + k, "not a bool, number or string");
-    }
-  }
-  return p;
-}
-
 std::string Slug(const std::string& s) {
   std::string out;
   for (char c : s) {

@@ -101,12 +101,6 @@ class ConfigParser {
   std::string origin_;
 };
 
-json ParamJson(const ml::ParamMap& p) {
-  json j = json::object();
-  for (const auto& [k, v] : p) std::visit([&](const auto& x) { j[k] = x; }, v);
-  return j;
-}
-
 json ValueJson(const ml::ParamValue& v) {
   json j;
   std::visit([&](const auto& x) { j = x; }, v);
@@ -154,7 +148,7 @@ json CanonicalJson(const ExperimentConfig& c) {
                  {"metric", c.search.metric}};
   json ls = json::array();
   for (const LearnerConfig& l : c.learners) {
-    json lj{{"name", l.name}, {"type", l.learner}, {"params", ParamJson(l.params)}};
+    json lj{{"name", l.name}, {"type", l.learner}, {"params", ml::ParamsToJson(l.params)}};
     json s = json::object();
     for (const SearchDim& d : l.search) {
       if (d.range) {
@@ -994,7 +988,7 @@ nlohmann::json ModelValidationJson(const ExperimentResult& res, size_t model) {
     json mj;
     ToJson(mj, m.metrics);
     fj["metrics"] = mj;
-    fj["params"] = ParamJson(m.params);
+    fj["params"] = ml::ParamsToJson(m.params);
     fj["fit_seconds"] = m.fit_seconds;
     if (m.mean_agreement >= 0) fj["mean_agreement"] = m.mean_agreement;
     folds.push_back(fj);
@@ -1041,7 +1035,7 @@ nlohmann::json ExperimentJson(const ExperimentConfig& c, const ExperimentData& d
     trials.push_back({{"fold", t.fold < 0 ? json("final") : json(t.fold + 1)},
                       {"model", t.model},
                       {"trial", t.trial},
-                      {"params", ParamJson(t.params)},
+                      {"params", ml::ParamsToJson(t.params)},
                       {"inner_scores", t.inner_scores},
                       {"score", t.score},
                       {"chosen", t.chosen}});
@@ -1052,7 +1046,7 @@ nlohmann::json ExperimentJson(const ExperimentConfig& c, const ExperimentData& d
                  {"trials", trials}};
   json fp = json::object();
   for (size_t m = 0; m < res.final_params.size(); ++m) {
-    fp[res.model_names[m]] = ParamJson(res.final_params[m]);
+    fp[res.model_names[m]] = ml::ParamsToJson(res.final_params[m]);
   }
   j["final_params"] = fp;
   return j;
