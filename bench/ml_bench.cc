@@ -35,7 +35,6 @@
 #include "core/file.h"
 #include "core/time.h"
 #include "ml/model.h"
-#include "ml/preprocess.h"
 #include "ml/tree_predictor.h"
 #include "validation/splits.h"
 
