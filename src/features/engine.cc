@@ -9,6 +9,7 @@
 #include "fx/calendar.h"
 #include "fx/instrument.h"
 #include "indicators/indicator.h"
+#include "indicators/indicator_set.h"
 #include "indicators/kernels_price.h"
 #include "indicators/kernels_volume.h"
 #include "indicators/registry.h"
@@ -81,7 +82,7 @@ struct FeatureEngine::Impl {
     size_t symbol = 0;
     bars::Timeframe tf = bars::Timeframe::kM1;
     bars::BarResampler resampler;
-    std::vector<std::unique_ptr<indicators::Indicator>> inds;
+    indicators::IndicatorSet inds;
     size_t out_offset = 0;  // first column of this stream's indicator outputs
     size_t out_count = 0;
     std::unique_ptr<indicators::Ema> trend_ema;  // trend alignment on this timeframe
@@ -166,7 +167,7 @@ Status FeatureEngine::Impl::Build() {
                             indicators::MakeIndicator(is));
       for (const std::string& n : ind->OutputNames()) names.push_back(prefix + n);
       st.out_count += ind->OutputNames().size();
-      st.inds.push_back(std::move(ind));
+      st.inds.Add(std::move(ind));
     }
   }
   // Trend alignment.
@@ -251,7 +252,7 @@ Status FeatureEngine::Impl::Build() {
 
 void FeatureEngine::Impl::Consume(Stream& s, const Bar& bar) {
   const indicators::BarInput in = indicators::ToBarInput(bar);
-  for (auto& ind : s.inds) ind->Update(in);
+  s.inds.Update(in);
   if (s.trend_ema) s.trend_ema->Update(in.close);
   s.last_close = in.close;
 }
@@ -262,11 +263,7 @@ void FeatureEngine::Impl::EmitRow(UnixNanos t) {
   row_values.resize(base + names.size(), kNaN);
   double* row = row_values.data() + base;
   for (const Stream& s : streams) {
-    double* out = row + s.out_offset;
-    for (const auto& ind : s.inds) {
-      ind->Values(out);
-      out += ind->OutputNames().size();
-    }
+    s.inds.Values(row + s.out_offset);
   }
   if (!trend_streams.empty()) {
     double sum = 0;
@@ -406,7 +403,7 @@ Duration FeatureEngine::Lookback() const {
     longest = std::max(longest, static_cast<int64_t>(std::min(span, cap)));
   };
   for (const Impl::Stream& s : impl_->streams) {
-    for (const auto& ind : s.inds) consider(s.tf, ind->StablePeriod());
+    for (size_t i = 0; i < s.inds.size(); ++i) consider(s.tf, s.inds.indicator(i).StablePeriod());
     if (s.trend_ema) consider(s.tf, s.trend_ema->StablePeriod());
   }
   const bars::Timeframe base = impl_->spec.base_timeframe;
@@ -429,7 +426,7 @@ std::vector<uint8_t> FeatureEngine::SaveState() const {
     w.PutInt(rs.spread_plain_count);
     w.PutDouble(rs.spread_plain_sum);
     w.PutInt(rs.last_fine_open.ns());
-    for (const auto& ind : s.inds) ind->Save(w);
+    s.inds.Save(w);
     if (s.trend_ema) s.trend_ema->Save(w);
     w.PutDouble(s.last_close);
   }
@@ -473,7 +470,7 @@ Status FeatureEngine::LoadState(std::span<const uint8_t> bytes) {
     ARUS_RETURN_IF_ERROR(r.GetInt(&last_open));
     rs.last_fine_open = UnixNanos(last_open);
     s.resampler.Restore(rs);
-    for (auto& ind : s.inds) ARUS_RETURN_IF_ERROR(ind->Load(r));
+    ARUS_RETURN_IF_ERROR(s.inds.Load(r));
     if (s.trend_ema) ARUS_RETURN_IF_ERROR(s.trend_ema->Load(r));
     ARUS_RETURN_IF_ERROR(r.GetDouble(&s.last_close));
   }

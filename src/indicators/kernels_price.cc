@@ -35,30 +35,32 @@ Status GetIndex(StateReader& r, int lo, int hi, const char* kernel, int* out) {
   return Status::Ok();
 }
 
-template <bool kVariance>
-void RollingMoments<kVariance>::Save(StateWriter& w) const {
+template <bool kVariance, bool kContiguous>
+void RollingMoments<kVariance, kContiguous>::Save(StateWriter& w) const {
   w.PutInt(n_);
   w.PutInt(head_);
   w.PutInt(count_);
-  w.PutInt(run_);
+  w.PutInt(std::min<int64_t>(run_, n_));
   w.PutDouble(last_);
   w.PutDouble(shift_);
   w.PutDouble(s1_);
   w.PutDouble(s2_);
   w.PutDouble(spread_);
   w.PutDouble(big_);
-  w.PutInt(until_renorm_);
+  w.PutInt(count_ < n_ ? 0 : until_renorm_);  // not counted before full
   ring_.Save(w);
 }
 
-template <bool kVariance>
-Status RollingMoments<kVariance>::Load(StateReader& r, const char* kernel) {
+template <bool kVariance, bool kContiguous>
+Status RollingMoments<kVariance, kContiguous>::Load(StateReader& r, const char* kernel) {
   int64_t n = 0;
   ARUS_RETURN_IF_ERROR(r.GetInt(&n));
   ARUS_RETURN_IF_ERROR(ExpectState(n == n_, kernel, "saved with another period"));
   ARUS_RETURN_IF_ERROR(GetIndex(r, 0, n_ - 1, kernel, &head_));
   ARUS_RETURN_IF_ERROR(GetIndex(r, 0, n_, kernel, &count_));
-  ARUS_RETURN_IF_ERROR(GetIndex(r, 0, n_, kernel, &run_));
+  int run = 0;
+  ARUS_RETURN_IF_ERROR(GetIndex(r, 0, n_, kernel, &run));
+  run_ = run;
   ARUS_RETURN_IF_ERROR(r.GetDouble(&last_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&shift_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&s1_));
@@ -66,6 +68,8 @@ Status RollingMoments<kVariance>::Load(StateReader& r, const char* kernel) {
   ARUS_RETURN_IF_ERROR(r.GetDouble(&spread_));
   ARUS_RETURN_IF_ERROR(r.GetDouble(&big_));
   ARUS_RETURN_IF_ERROR(GetIndex(r, 0, std::max(n_, 64), kernel, &until_renorm_));
+  if (count_ < n_) until_renorm_ = 1;
+  if constexpr (kVariance) sd_ = std::sqrt(variance());
   return ring_.Load(r, kernel);
 }
 
@@ -95,6 +99,7 @@ Status RollingExtreme<kMax>::Load(StateReader& r, const char* kernel) {
 
 template class RollingMoments<false>;
 template class RollingMoments<true>;
+template class RollingMoments<false, true>;
 template class RollingExtreme<false>;
 template class RollingExtreme<true>;
 
@@ -204,12 +209,6 @@ int Macd::StablePeriod() const {
          DecayPeriod(1.0 - 2.0 / (signal_.period() + 1));
 }
 
-void Macd::Values(double* out) const {
-  out[0] = line();
-  out[1] = signal();
-  out[2] = hist();
-}
-
 void Macd::Save(StateWriter& w) const {
   fast_.Save(w);
   slow_.Save(w);
@@ -291,48 +290,6 @@ Status Atr::Load(StateReader& r) {
 
 Adx::Adx(int period) : n_(std::max(period, 1)), a_((n_ - 1.0) / n_), b_(1.0 / n_) {}
 
-void Adx::Update(double high, double low, double close) {
-  if (count_ == 0) {
-    prev_high_ = high;
-    prev_low_ = low;
-    prev_close_ = close;
-    count_ = 1;
-    return;
-  }
-  const double diff_p = high - prev_high_;
-  const double diff_m = prev_low_ - low;
-  const double tr = std::max(high, prev_close_) - std::min(low, prev_close_);
-  prev_high_ = high;
-  prev_low_ = low;
-  prev_close_ = close;
-  // TA-Lib's cases: -DM = diff_m if diff_m > 0 and diff_m > diff_p; else +DM = diff_p if
-  // diff_p > 0 and diff_p > diff_m. Written as selects (the branches are coin tosses).
-  const double minus_dm = diff_m * static_cast<double>(diff_m > std::max(diff_p, 0.0));
-  const double plus_dm = diff_p * static_cast<double>(diff_p > std::max(diff_m, 0.0));
-  if (count_ < n_) {  // changes 1 .. period-1: plain sums
-    pdm_ += plus_dm;
-    mdm_ += minus_dm;
-    tr_ += tr;
-    ++count_;
-    return;
-  }
-  // Wilder's smoothing of the sums (TA-Lib: s - s/period + x, here s*(period-1)/period + x).
-  pdm_ = a_ * pdm_ + plus_dm;
-  mdm_ = a_ * mdm_ + minus_dm;
-  tr_ = a_ * tr_ + tr;
-  // DX = 100 |-DI - +DI| / (-DI + +DI); the TR in both DIs cancels, leaving one division.
-  double dx = 0;
-  const double dm = pdm_ + mdm_;
-  const bool have_dx = tr_ != 0 && dm != 0;
-  if (have_dx) dx = 100.0 * (std::fabs(mdm_ - pdm_) / dm);
-  if (count_ < 2 * n_) {  // changes period .. 2*period-1: the first ADX averages their DX
-    sum_dx_ += dx;
-    if (++count_ == 2 * n_) adx_ = sum_dx_ / n_;
-    return;
-  }
-  if (have_dx) adx_ = a_ * adx_ + b_ * dx;  // TA-Lib keeps the ADX when DX is undefined
-}
-
 double Adx::plus_di() const { return count_ > n_ && tr_ != 0 ? 100.0 * (pdm_ / tr_) : kNaN; }
 
 double Adx::minus_di() const { return count_ > n_ && tr_ != 0 ? 100.0 * (mdm_ / tr_) : kNaN; }
@@ -360,26 +317,6 @@ Status Adx::Load(StateReader& r) {
 
 // ---- Cci ----------------------------------------------------------------------------------------
 
-void Cci::Update(double high, double low, double close) {
-  const double tp = (high + low + close) / 3.0;
-  m_.Push(tp);
-  if (!m_.full()) return;
-  // Mean deviation: one pass over the window, oldest first into four partial sums by position
-  // (the result depends only on the window; the chains run in parallel).
-  const int n = m_.n();
-  const double mean = m_.mean();
-  double a[4] = {0, 0, 0, 0};
-  int k = 0;
-  for (; k + 4 <= n; k += 4) {
-    for (int j = 0; j < 4; ++j) a[j] += std::fabs(m_.oldest(k + j) - mean);
-  }
-  for (; k < n; ++k) a[0] += std::fabs(m_.oldest(k) - mean);
-  const double dev = (a[0] + a[1]) + (a[2] + a[3]);
-  const double num = tp - mean;
-  // num / (0.015 * dev / n) with the constant folded: one division on the critical path.
-  v_ = (num != 0 && dev != 0) ? num * scale_ / dev : 0.0;
-}
-
 void Cci::Save(StateWriter& w) const {
   w.PutDouble(v_);
   m_.Save(w);
@@ -404,11 +341,6 @@ Status WilliamsR::Load(StateReader& r) {
   return r.GetDouble(&close_);
 }
 
-void Stoch::Values(double* out) const {
-  out[0] = k();
-  out[1] = d();
-}
-
 void Stoch::Save(StateWriter& w) const {
   hi_.Save(w);
   lo_.Save(w);
@@ -425,12 +357,6 @@ Status Stoch::Load(StateReader& r) {
   return r.GetDouble(&fast_);
 }
 
-void Donchian::Values(double* out) const {
-  out[0] = mid();
-  out[1] = up();
-  out[2] = dn();
-}
-
 void Donchian::Save(StateWriter& w) const {
   hi_.Save(w);
   lo_.Save(w);
@@ -439,12 +365,6 @@ void Donchian::Save(StateWriter& w) const {
 Status Donchian::Load(StateReader& r) {
   ARUS_RETURN_IF_ERROR(hi_.Load(r, "donchian"));
   return lo_.Load(r, "donchian");
-}
-
-void Keltner::Values(double* out) const {
-  out[0] = mid();
-  out[1] = up();
-  out[2] = dn();
 }
 
 void Keltner::Save(StateWriter& w) const {

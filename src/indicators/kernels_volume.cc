@@ -173,28 +173,6 @@ void RollingCorrelationBatch(std::span<const double> x, std::span<const double> 
 
 Mfi::Mfi(int period) : period_(std::max(period, 1)), pos_(period_), neg_(period_) {}
 
-void Mfi::Update(const BarInput& bar) {
-  // TA-Lib's order of operations: (H + L + C) / 3.
-  const double tp = (bar.high + bar.low + bar.close) / 3.0;
-  if (has_prev_) {
-    const double mf = tp * bar.volume;
-    // Selects rather than branches: up and down bars alternate unpredictably.
-    pos_.Update(tp > prev_tp_ ? mf : 0.0);
-    neg_.Update(tp < prev_tp_ ? mf : 0.0);
-  }
-  prev_tp_ = tp;
-  has_prev_ = true;
-}
-
-double Mfi::value() const {
-  if (!IsReady()) return kNaN;
-  // Window means instead of TA-Lib's sums: the same ratio; the "< 1" test is on the sum.
-  const double pos = std::max(pos_.value(), 0.0), neg = std::max(neg_.value(), 0.0);
-  const double total = pos + neg;
-  if (total * period_ < 1.0) return 0.0;
-  return 100.0 * (pos / total);
-}
-
 void Mfi::Save(StateWriter& w) const {
   pos_.Save(w);
   neg_.Save(w);
@@ -214,12 +192,6 @@ Status Mfi::Load(StateReader& r) {
 // ---- ADL, OBV
 // ------------------------------------------------------------------------------------
 
-void Adl::Update(const BarInput& bar) {
-  const double range = bar.high - bar.low;
-  if (range > 0.0) ad_ += (((bar.close - bar.low) - (bar.high - bar.close)) / range) * bar.volume;
-  ++count_;
-}
-
 void Adl::Save(StateWriter& w) const {
   w.PutInt(count_);
   w.PutDouble(ad_);
@@ -228,18 +200,6 @@ void Adl::Save(StateWriter& w) const {
 Status Adl::Load(StateReader& r) {
   ARUS_RETURN_IF_ERROR(GetCount(r, &count_, "adl"));
   return r.GetDouble(&ad_);
-}
-
-void Obv::Update(const BarInput& bar) {
-  if (count_ == 0) {
-    obv_ = bar.volume;
-  } else if (bar.close > prev_close_) {
-    obv_ += bar.volume;
-  } else if (bar.close < prev_close_) {
-    obv_ -= bar.volume;
-  }
-  prev_close_ = bar.close;
-  ++count_;
 }
 
 void Obv::Save(StateWriter& w) const {
@@ -258,12 +218,6 @@ Status Obv::Load(StateReader& r) {
 // --------------------------------------------------------------------------
 
 AwesomeOscillator::AwesomeOscillator(int fast, int slow) : fast_(fast), slow_(slow) {}
-
-void AwesomeOscillator::Update(const BarInput& bar) {
-  const double median = (bar.high + bar.low) / 2.0;
-  fast_.Update(median);
-  slow_.Update(median);
-}
 
 int AwesomeOscillator::WarmupPeriod() const {
   return std::max(fast_.WarmupPeriod(), slow_.WarmupPeriod());

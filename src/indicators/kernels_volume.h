@@ -16,6 +16,7 @@
 // clock is a process-wide static).
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <span>
@@ -75,11 +76,29 @@ class RollingCorrelation {
 class Mfi {
  public:
   explicit Mfi(int period = 14);
-  void Update(const BarInput& bar);
+  [[gnu::always_inline]] void Update(const BarInput& bar) {
+    // TA-Lib's order of operations: (H + L + C) / 3.
+    const double tp = (bar.high + bar.low + bar.close) / 3.0;
+    if (has_prev_) {
+      const double mf = tp * bar.volume;
+      // Selects rather than branches: up and down bars alternate unpredictably.
+      pos_.Update(tp > prev_tp_ ? mf : 0.0);
+      neg_.Update(tp < prev_tp_ ? mf : 0.0);
+    }
+    prev_tp_ = tp;
+    has_prev_ = true;
+  }
   bool IsReady() const { return pos_.IsReady(); }
   int WarmupPeriod() const { return period_ + 1; }
   int StablePeriod() const { return period_ + 1; }
-  double value() const;
+  double value() const {
+    if (!IsReady()) return kNaN;
+    // Window means instead of TA-Lib's sums: the same ratio; the "< 1" test is on the sum.
+    const double pos = std::max(pos_.value(), 0.0), neg = std::max(neg_.value(), 0.0);
+    const double total = pos + neg;
+    if (total * period_ < 1.0) return 0.0;
+    return 100.0 * (pos / total);
+  }
   void Values(double* out) const { out[0] = value(); }
   void Save(StateWriter& w) const;
   Status Load(StateReader& r);
@@ -95,7 +114,13 @@ class Mfi {
 // nothing added when H == L. Cumulative: ready from the first bar, never history-independent.
 class Adl {
  public:
-  void Update(const BarInput& bar);
+  [[gnu::always_inline]] void Update(const BarInput& bar) {
+    const double range = bar.high - bar.low;
+    if (range > 0.0) {
+      ad_ += (((bar.close - bar.low) - (bar.high - bar.close)) / range) * bar.volume;
+    }
+    ++count_;
+  }
   bool IsReady() const { return count_ > 0; }
   int WarmupPeriod() const { return 1; }
   int StablePeriod() const { return kNeverStable; }
@@ -113,7 +138,18 @@ class Adl {
 // close rose, subtracts it when it fell, unchanged when equal.
 class Obv {
  public:
-  void Update(const BarInput& bar);
+  [[gnu::always_inline]] void Update(const BarInput& bar) {
+    if (count_ == 0) {
+      obv_ = bar.volume;
+    } else {
+      // Selects: up and down closes alternate unpredictably (a branch would miss half the time).
+      const double up = obv_ + bar.volume, dn = obv_ - bar.volume;
+      const double moved = detail::SelectGreater(prev_close_, bar.close, dn, obv_);
+      obv_ = detail::SelectGreater(bar.close, prev_close_, up, moved);
+    }
+    prev_close_ = bar.close;
+    ++count_;
+  }
   bool IsReady() const { return count_ > 0; }
   int WarmupPeriod() const { return 1; }
   int StablePeriod() const { return kNeverStable; }
@@ -132,7 +168,11 @@ class Obv {
 class AwesomeOscillator {
  public:
   AwesomeOscillator(int fast = 5, int slow = 34);
-  void Update(const BarInput& bar);
+  [[gnu::always_inline]] void Update(const BarInput& bar) {
+    const double median = (bar.high + bar.low) / 2.0;
+    fast_.Update(median);
+    slow_.Update(median);
+  }
   bool IsReady() const { return fast_.IsReady() && slow_.IsReady(); }
   int WarmupPeriod() const;
   int StablePeriod() const;
