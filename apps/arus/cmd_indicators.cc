@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "core/file.h"
 #include "core/format.h"
+#include "indicators/indicator_set.h"
 #include "indicators/registry.h"
 
 namespace arus::cli {
@@ -159,17 +160,10 @@ Status RunIndicators(const IndicatorsArgs& a, const GlobalFlags& g) {
     PrintList();
     return Status::Ok();
   }
-  ARUS_ASSIGN_OR_RETURN(std::vector<indicators::IndicatorSpec> specs,
-                        indicators::ParseIndicatorList(a.set));
-  std::vector<std::unique_ptr<indicators::Indicator>> inds;
-  std::vector<std::string> out_names;
-  size_t total_outputs = 0;
-  for (const auto& s : specs) {
-    ARUS_ASSIGN_OR_RETURN(auto ind, indicators::MakeIndicator(s));
-    total_outputs += ind->OutputNames().size();
-    for (const std::string& n : ind->OutputNames()) out_names.push_back(n);
-    inds.push_back(std::move(ind));
-  }
+  // The same set runner as the feature engine: one pass per bar, no virtual call per indicator.
+  ARUS_ASSIGN_OR_RETURN(indicators::IndicatorSet inds, indicators::IndicatorSet::Parse(a.set));
+  const std::vector<std::string>& out_names = inds.OutputNames();
+  const size_t total_outputs = inds.output_count();
   Duration bar_duration{0};
   if (!a.timeframe.empty()) {
     ARUS_ASSIGN_OR_RETURN(bars::Timeframe tf, bars::ParseTimeframe(a.timeframe));
@@ -268,13 +262,9 @@ Status RunIndicators(const IndicatorsArgs& a, const GlobalFlags& g) {
   }
   buf += '\n';
   std::vector<double> values(total_outputs);
-  std::vector<size_t> offset;  // of each indicator's first output in `values`
-  for (size_t j = 0, o = 0; j < inds.size(); o += inds[j]->OutputNames().size(), ++j) {
-    offset.push_back(o);
-  }
   for (Row& r : rows) {
     r.bar.ts_close = r.bar.ts_open + bar_duration;
-    for (size_t j = 0; j < inds.size(); ++j) inds[j]->UpdateValues(r.bar, &values[offset[j]]);
+    inds.UpdateValues(r.bar, values.data());
     buf += r.text;
     for (double x : values) {
       buf += ',';
