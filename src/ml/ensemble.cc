@@ -3,11 +3,10 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/file.h"
+#include "core/json_depth.h"
 #include "ml/learners.h"
 
 namespace arus::ml {
@@ -15,6 +14,7 @@ namespace {
 
 constexpr double kMinProb = 1e-15;
 constexpr size_t kChunkRows = 4096;
+constexpr int kMaxJsonDepth = 8;  // the ensemble file nests 3 deep
 
 std::string JoinNames(const std::vector<std::string>& names) {
   std::string s;
@@ -115,31 +115,6 @@ Result<std::unique_ptr<Ensemble>> Ensemble::Create(std::vector<std::unique_ptr<M
   return e;
 }
 
-namespace {
-
-// Rows `idx` of a training set, copied (features row-major).
-struct SubSet {
-  Matrix x;
-  std::vector<double> y;
-  std::vector<UnixNanos> time, label_end;
-  TrainSet view() const { return TrainSet{x.view(), y, time, label_end}; }
-};
-
-SubSet Take(const TrainSet& t, const std::vector<size_t>& idx) {
-  SubSet s;
-  s.x = Matrix(idx.size(), t.x.cols);
-  s.y.reserve(idx.size());
-  for (size_t r = 0; r < idx.size(); ++r) {
-    std::copy_n(t.x.row(idx[r]), t.x.cols, s.x.row(r));
-    s.y.push_back(t.y[idx[r]]);
-    if (!t.time.empty()) s.time.push_back(t.time[idx[r]]);
-    if (!t.label_end.empty()) s.label_end.push_back(t.label_end[idx[r]]);
-  }
-  return s;
-}
-
-}  // namespace
-
 Result<std::unique_ptr<Ensemble>> Ensemble::Fit(const std::vector<MemberSpec>& specs,
                                                 const TrainSet& train, const FitOptions& base,
                                                 const EnsembleOptions& options) {
@@ -166,17 +141,16 @@ Result<std::unique_ptr<Ensemble>> Ensemble::Fit(const std::vector<MemberSpec>& s
     ARUS_ASSIGN_OR_RETURN(
         HoldoutSplit split,
         PurgedHoldout(train.x.rows, train.time, train.label_end, options.stacking_fraction));
-    SubSet fit = Take(train, split.fit);
-    SubSet held = Take(train, split.held_out);
-    ARUS_RETURN_IF_ERROR(fit_members(fit.view()));
+    const TrainRows fit(train, split.fit), held(train, split.held_out);
+    ARUS_RETURN_IF_ERROR(fit_members(fit.set()));
     // Meta features: every member's outputs on the held-out rows.
     const size_t k = base.task == Task::kClassification ? e->members_[0]->info().outputs() : 1;
-    Matrix meta_x(held.x.rows, k * e->members_.size());
-    std::vector<double> out(held.x.rows * k);
+    Matrix meta_x(held.set().x.rows, k * e->members_.size());
+    std::vector<double> out(held.set().x.rows * k);
     std::vector<std::string> meta_names;
     for (size_t m = 0; m < e->members_.size(); ++m) {
-      ARUS_RETURN_IF_ERROR(e->members_[m]->Predict(held.x.view(), out));
-      for (size_t r = 0; r < held.x.rows; ++r) {
+      ARUS_RETURN_IF_ERROR(e->members_[m]->Predict(held.set().x, out));
+      for (size_t r = 0; r < held.set().x.rows; ++r) {
         for (size_t c = 0; c < k; ++c) meta_x.at(r, m * k + c) = out[r * k + c];
       }
       for (size_t c = 0; c < k; ++c) meta_names.push_back(specs[m].name + "_" + std::to_string(c));
@@ -185,7 +159,7 @@ Result<std::unique_ptr<Ensemble>> Ensemble::Fit(const std::vector<MemberSpec>& s
     mo.task = base.task;
     mo.feature_names = meta_names;
     mo.seed = base.seed;
-    TrainSet meta_train{meta_x.view(), held.y, held.time, held.label_end};
+    TrainSet meta_train{meta_x.view(), held.set().y, held.set().time, held.set().label_end};
     auto meta = FitModel("logistic", meta_train, mo);
     if (!meta.ok()) return meta.status().WithContext("ensemble meta-model");
     e->meta_ = std::move(meta).value();
@@ -486,11 +460,9 @@ Status Ensemble::Save(const std::string& dir) const {
 
 Result<std::unique_ptr<Ensemble>> Ensemble::Load(const std::string& dir) {
   const std::string path = dir + "/model.json";
-  std::ifstream in(path);
-  if (!in) return NotFound("model file '" + path + "' not found");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  nlohmann::json j = nlohmann::json::parse(ss.str(), nullptr, /*allow_exceptions=*/false);
+  ARUS_ASSIGN_OR_RETURN(std::string text, ReadFile(path));
+  if (!JsonDepthOk(text, kMaxJsonDepth)) return ParseError(path, 0, "", "JSON nested too deeply");
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
   if (j.is_discarded() || !j.is_object()) return ParseError(path, 0, "", "not valid JSON");
   std::unique_ptr<Ensemble> e(new Ensemble());
   try {

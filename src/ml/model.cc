@@ -367,6 +367,28 @@ std::string ParamValueText(const ParamValue& v) {
   return std::get<std::string>(v);
 }
 
+TrainRows::TrainRows(const TrainSet& from, std::span<const size_t> idx) {
+  const size_t n = idx.size();
+  const MatrixView& x = from.x;
+  if (n > 0 && idx.back() - idx.front() + 1 == n) {
+    const size_t a = idx.front();
+    set_.x = MatrixView{x.row(a), n, x.cols};
+    set_.y = from.y.subspan(a, n);
+    if (!from.time.empty()) set_.time = from.time.subspan(a, n);
+    if (!from.label_end.empty()) set_.label_end = from.label_end.subspan(a, n);
+    return;
+  }
+  x_ = Matrix(n, x.cols);
+  y_.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    std::copy_n(x.row(idx[i]), x.cols, x_.row(i));
+    y_.push_back(from.y[idx[i]]);
+    if (!from.time.empty()) time_.push_back(from.time[idx[i]]);
+    if (!from.label_end.empty()) end_.push_back(from.label_end[idx[i]]);
+  }
+  set_ = TrainSet{x_.view(), y_, time_, end_};
+}
+
 nlohmann::json ParamsToJson(const ParamMap& p) {
   nlohmann::json j = nlohmann::json::object();
   for (const auto& [name, value] : p) {
@@ -709,13 +731,8 @@ Result<std::unique_ptr<Model>> FitModelImpl(std::string_view learner, const Trai
           "calibration: the rows left to fit the learner hold only one class; use a longer "
           "window or set calibration = \"none\"");
     }
-    Matrix xf(s.fit.size(), cols);
-    std::vector<double> yf(s.fit.size());
-    for (size_t i = 0; i < s.fit.size(); ++i) {
-      std::copy_n(xv.row(s.fit[i]), cols, xf.row(i));
-      yf[i] = y[s.fit[i]];
-    }
-    RawFitInput in{xf.view(), yf, k, &params, options.seed};
+    const TrainRows fit(TrainSet{xv, y, {}, {}}, s.fit);  // the fit part starts at row 0: a view
+    RawFitInput in{fit.set().x, fit.set().y, k, &params, options.seed};
     ARUS_ASSIGN_OR_RETURN(raw, def->fit(in));
     const size_t h0 = s.held_out.front();
     std::vector<double> probs(s.held_out.size() * k);

@@ -75,6 +75,24 @@ struct TrainSet {
   std::span<const UnixNanos> label_end;
 };
 
+// Rows `idx` (increasing) of a training set as a training set of their own: a view into `from`
+// when the rows are contiguous (rolling and expanding windows, test windows, the fit part of a
+// hold-out), else a copy. `from` must outlive a view. Not copyable or movable (the set may point
+// into its own buffers).
+class TrainRows {
+ public:
+  TrainRows(const TrainSet& from, std::span<const size_t> idx);
+  TrainRows(const TrainRows&) = delete;
+  TrainRows& operator=(const TrainRows&) = delete;
+  const TrainSet& set() const { return set_; }
+
+ private:
+  Matrix x_;
+  std::vector<double> y_;
+  std::vector<UnixNanos> time_, end_;
+  TrainSet set_;
+};
+
 // ---- Parameters ------------------------------------------------------------------------------
 
 using ParamValue = std::variant<bool, int64_t, double, std::string>;

@@ -7,12 +7,10 @@
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "core/file.h"
-#include "core/format.h"
+#include "core/json_depth.h"
 #include "core/version.h"
 
 namespace arus::ml {
@@ -22,6 +20,7 @@ namespace fs = std::filesystem;
 using nlohmann::json;
 
 constexpr int kManifestVersion = 1;
+constexpr int kMaxJsonDepth = 32;  // the manifest nests about 8 deep (validation metrics)
 
 std::string Slug(const std::string& s) {
   std::string out;
@@ -53,14 +52,6 @@ std::string CompactStamp(UnixNanos t) {
 
 std::string IsoOrEmpty(UnixNanos t) {
   return t == UnixNanos::Min() || t == UnixNanos::Max() ? std::string() : t.ToIso();
-}
-
-Result<std::string> ReadText(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("'" + path + "' not found");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
 }
 
 }  // namespace
@@ -96,6 +87,7 @@ std::string ManifestToJson(const ModelManifest& m) {
 }
 
 Result<ModelManifest> ManifestFromJson(const std::string& text, const std::string& origin) {
+  if (!JsonDepthOk(text, kMaxJsonDepth)) return ParseError(origin, 0, "", "JSON nested too deeply");
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return ParseError(origin, 0, "", "not valid JSON");
   ModelManifest m;
@@ -206,7 +198,7 @@ Result<ModelManifest> ModelRegistry::Manifest(const std::string& id) const {
     return InvalidArgument("bad model id '" + id + "'");
   }
   const std::string path = Dir(id) + "/manifest.json";
-  auto text = ReadText(path);
+  auto text = ReadFile(path);
   if (!text.ok()) return NotFound("model '" + id + "' not found in registry '" + root_ + "'");
   return ManifestFromJson(text.value(), path);
 }

@@ -6,11 +6,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
-#include <sstream>
 
+#include "core/file.h"
 #include "core/toml_util.h"
 
 namespace arus::validation {
@@ -424,11 +423,9 @@ Result<ExperimentConfig> ParseExperimentConfig(std::string_view text, const std:
 }
 
 Result<ExperimentConfig> LoadExperimentConfig(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return NotFound("experiment config '" + path + "' not found");
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseExperimentConfig(ss.str(), path);
+  auto text = ReadFile(path);
+  if (!text.ok()) return text.status().WithContext("experiment config");
+  return ParseExperimentConfig(text.value(), path);
 }
 
 // ---- Data --------------------------------------------------------------------------------------
@@ -546,72 +543,33 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-// Rows of the experiment as a training set. Contiguous rows (a rolling or expanding window, a
-// test window) are a view into the data; others are copied. Not copyable: views may point
-// into the owned buffers.
-struct Rows {
-  ml::Matrix x_owned;
-  std::vector<double> y_owned;
-  std::vector<UnixNanos> time_owned, end_owned;
-  ml::MatrixView x;
-  std::span<const double> y;
-  std::span<const UnixNanos> time, label_end;
-
-  Rows() = default;
-  Rows(const Rows&) = delete;
-  Rows& operator=(const Rows&) = delete;
-  ml::TrainSet view() const { return ml::TrainSet{x, y, time, label_end}; }
-};
-
-std::unique_ptr<Rows> Gather(const ExperimentData& d, const std::vector<size_t>& idx) {
-  auto r = std::make_unique<Rows>();
-  const size_t n = idx.size();
-  if (n > 0 && idx.back() - idx.front() + 1 == n) {
-    const size_t a = idx.front();
-    r->x = ml::MatrixView{d.x.row(a), n, d.x.cols};
-    r->y = std::span(d.y).subspan(a, n);
-    r->time = std::span(d.time).subspan(a, n);
-    r->label_end = std::span(d.label_end).subspan(a, n);
-    return r;
-  }
-  r->x_owned = ml::Matrix(n, d.x.cols);
-  for (size_t i = 0; i < n; ++i) {
-    std::copy_n(d.x.row(idx[i]), d.x.cols, r->x_owned.row(i));
-    r->y_owned.push_back(d.y[idx[i]]);
-    r->time_owned.push_back(d.time[idx[i]]);
-    r->end_owned.push_back(d.label_end[idx[i]]);
-  }
-  r->x = r->x_owned.view();
-  r->y = r->y_owned;
-  r->time = r->time_owned;
-  r->label_end = r->end_owned;
-  return r;
-}
-
 std::vector<size_t> Range(size_t begin, size_t end) {
   std::vector<size_t> v(end - begin);
   for (size_t i = 0; i < v.size(); ++i) v[i] = begin + i;
   return v;
 }
 
-// Outputs of a model over some rows, expanded to the experiment's classes (a class the model
-// never saw gets probability 0).
-Status PredictExpanded(const ml::Model& m, const Rows& rows, const std::vector<double>& classes,
-                       std::vector<double>* out) {
-  const size_t k = m.info().outputs();
-  std::vector<double> raw(rows.x.rows * k);
-  ARUS_RETURN_IF_ERROR(m.Predict(rows.x, raw));
-  if (m.info().task == ml::Task::kRegression) {
-    *out = std::move(raw);
-    return Status::Ok();
-  }
-  const size_t kk = classes.size();
-  out->assign(rows.x.rows * kk, 0.0);
+// Class probabilities in a model's class order (rows * model_classes.size()) -> the experiment's
+// classes (a class the model never saw gets probability 0). Regression outputs pass through.
+std::vector<double> ExpandToClasses(std::vector<double> raw, const ml::ModelInfo& info,
+                                    const std::vector<double>& classes) {
+  if (info.task == ml::Task::kRegression) return raw;
+  const size_t k = info.outputs(), kk = classes.size(), rows = raw.size() / k;
+  std::vector<double> out(rows * kk, 0.0);
   for (size_t c = 0; c < k; ++c) {
     const size_t g =
-        std::lower_bound(classes.begin(), classes.end(), m.info().classes[c]) - classes.begin();
-    for (size_t r = 0; r < rows.x.rows; ++r) (*out)[r * kk + g] = raw[r * k + c];
+        std::lower_bound(classes.begin(), classes.end(), info.classes[c]) - classes.begin();
+    for (size_t r = 0; r < rows; ++r) out[r * kk + g] = raw[r * k + c];
   }
+  return out;
+}
+
+// Outputs of a model over some rows, in the experiment's classes.
+Status PredictExpanded(const ml::Model& m, const ml::TrainSet& rows,
+                       const std::vector<double>& classes, std::vector<double>* out) {
+  std::vector<double> raw(rows.x.rows * m.info().outputs());
+  ARUS_RETURN_IF_ERROR(m.Predict(rows.x, raw));
+  *out = ExpandToClasses(std::move(raw), m.info(), classes);
   return Status::Ok();
 }
 
@@ -679,20 +637,20 @@ std::vector<ml::ParamMap> Candidates(const ExperimentConfig& c, const LearnerCon
 class Runner {
  public:
   Runner(const ExperimentConfig& c, const ExperimentData& d, const RunOptions& o)
-      : c_(c), d_(d), o_(o) {
+      : c_(c), d_(d), o_(o), all_{d.x.view(), d.y, d.time, d.label_end} {
     std::set<double> cls;
     if (d.task == ml::Task::kClassification) cls.insert(d.y.begin(), d.y.end());
     classes_.assign(cls.begin(), cls.end());
   }
 
   Result<std::unique_ptr<ml::Model>> Fit(const std::string& learner, const ml::ParamMap& params,
-                                         const Rows& rows) const {
+                                         const ml::TrainSet& rows) const {
     ml::FitOptions fo;
     fo.task = d_.task;
     fo.params = params;
     fo.feature_names = d_.feature_names;
     fo.seed = c_.seed;
-    return ml::FitModel(learner, rows.view(), fo);
+    return ml::FitModel(learner, rows, fo);
   }
 
   const std::string& Metric() const {
@@ -721,6 +679,15 @@ class Runner {
       return folds.status().WithContext("search for '" + l.name + "': inner validation of " +
                                         std::to_string(train.size()) + " training rows");
     }
+    // The inner folds' rows, gathered once for every candidate.
+    std::vector<std::unique_ptr<ml::TrainRows>> inner_fit, inner_test;
+    for (const Fold& f : folds.value()) {
+      std::vector<size_t> fit_idx, test_idx;
+      for (size_t i : f.train) fit_idx.push_back(train[i]);
+      for (size_t i = f.test_begin; i < f.test_end; ++i) test_idx.push_back(train[i]);
+      inner_fit.push_back(std::make_unique<ml::TrainRows>(all_, fit_idx));
+      inner_test.push_back(std::make_unique<ml::TrainRows>(all_, test_idx));
+    }
     size_t best = 0;
     double best_score = INFINITY;
     const size_t first = trials->size();
@@ -733,17 +700,14 @@ class Runner {
       auto resolved = ml::ResolveParams(l.learner, cands[ci]);
       tr.params = resolved.ok() ? resolved.value() : cands[ci];
       double sum = 0;
-      for (const Fold& f : folds.value()) {
-        std::vector<size_t> fit_idx, test_idx;
-        for (size_t i : f.train) fit_idx.push_back(train[i]);
-        for (size_t i = f.test_begin; i < f.test_end; ++i) test_idx.push_back(train[i]);
-        std::unique_ptr<Rows> fit = Gather(d_, fit_idx), test = Gather(d_, test_idx);
-        auto m = Fit(l.learner, cands[ci], *fit);
+      for (size_t fi = 0; fi < inner_fit.size(); ++fi) {
+        const ml::TrainSet& test = inner_test[fi]->set();
+        auto m = Fit(l.learner, cands[ci], inner_fit[fi]->set());
         if (!m.ok())
           return m.status().WithContext("search for '" + l.name + "', trial " + std::to_string(ci));
         std::vector<double> out;
-        ARUS_RETURN_IF_ERROR(PredictExpanded(*m.value(), *test, classes_, &out));
-        ARUS_ASSIGN_OR_RETURN(Metrics mt, Evaluate(d_.task, test->y, out, classes_));
+        ARUS_RETURN_IF_ERROR(PredictExpanded(*m.value(), test, classes_, &out));
+        ARUS_ASSIGN_OR_RETURN(Metrics mt, Evaluate(d_.task, test.y, out, classes_));
         tr.inner_scores.push_back(mt.Score(Metric()));
         sum += tr.inner_scores.back();
       }
@@ -790,10 +754,10 @@ class Runner {
       fr.train_to = d_.time[f.train.back()];
       fr.test_from = d_.time[f.test_begin];
       fr.test_to = d_.time[f.test_end - 1];
-      std::unique_ptr<Rows> train_rows = Gather(d_, f.train);
-      std::unique_ptr<Rows> test_rows = Gather(d_, Range(f.test_begin, f.test_end));
-      const Rows& train = *train_rows;
-      const Rows& test = *test_rows;
+      const ml::TrainRows train_rows(all_, f.train);
+      const ml::TrainRows test_rows(all_, Range(f.test_begin, f.test_end));
+      const ml::TrainSet& train = train_rows.set();
+      const ml::TrainSet& test = test_rows.set();
       for (size_t r = f.test_begin; r < f.test_end; ++r) res.oos_rows.push_back(r);
 
       std::vector<std::unique_ptr<ml::Model>> fitted;
@@ -850,12 +814,10 @@ class Runner {
     }
 
     if (o_.fit_final) {
-      std::vector<size_t> all_idx = Range(0, d_.x.rows);
-      std::unique_ptr<Rows> all_rows = Gather(d_, all_idx);
-      const Rows& all = *all_rows;
+      const std::vector<size_t> all_idx = Range(0, d_.x.rows);
       for (const LearnerConfig& l : c_.learners) {
         ARUS_ASSIGN_OR_RETURN(ml::ParamMap params, Search(l, all_idx, -1, &res.trials));
-        auto m = Fit(l.learner, params, all);
+        auto m = Fit(l.learner, params, all_);
         if (!m.ok()) return m.status().WithContext("final model '" + l.name + "'");
         res.final_params.push_back(m.value()->info().params);
         res.final_models.push_back(std::move(m).value());
@@ -867,7 +829,7 @@ class Runner {
         fo.task = d_.task;
         fo.feature_names = d_.feature_names;
         fo.seed = c_.seed;
-        auto e = ml::Ensemble::Fit(specs, all.view(), fo, c_.ensemble.options);
+        auto e = ml::Ensemble::Fit(specs, all_, fo, c_.ensemble.options);
         if (!e.ok()) return e.status().WithContext("final ensemble");
         if (c_.scheme == Scheme::kWalkForward && !perf.members.empty()) {
           ARUS_RETURN_IF_ERROR(e.value()->SetPerformance(perf));
@@ -896,7 +858,7 @@ class Runner {
   // The ensemble of one fold. Weighted: the fold's fitted members, evaluated point in time with
   // the performance record carried over from earlier folds (walk-forward only: k-fold blocks are
   // not in time order). Stacking: members and meta-model fitted on the fold's training rows.
-  Status EnsembleFold(const Rows& train, const Rows& test,
+  Status EnsembleFold(const ml::TrainSet& train, const ml::TrainSet& test,
                       std::vector<std::unique_ptr<ml::Model>>* fitted,
                       const std::vector<ml::ParamMap>& chosen, ml::EnsemblePerformance* perf,
                       std::vector<double>* out, std::vector<double>* agree) const {
@@ -923,31 +885,22 @@ class Runner {
       fo.task = d_.task;
       fo.feature_names = d_.feature_names;
       fo.seed = c_.seed;
-      auto fit = ml::Ensemble::Fit(MemberSpecs(chosen), train.view(), fo, c_.ensemble.options);
+      auto fit = ml::Ensemble::Fit(MemberSpecs(chosen), train, fo, c_.ensemble.options);
       if (!fit.ok()) return fit.status();
       e = std::move(fit).value();
     }
     const size_t k = e->info().outputs();
     std::vector<double> raw(test.x.rows * k);
-    ARUS_RETURN_IF_ERROR(e->PredictOnline(test.view(), raw, *agree));
+    ARUS_RETURN_IF_ERROR(e->PredictOnline(test, raw, *agree));
     *perf = e->performance();
-    if (d_.task == ml::Task::kRegression) {
-      *out = std::move(raw);
-      return Status::Ok();
-    }
-    const size_t kk = classes_.size();
-    out->assign(test.x.rows * kk, 0.0);
-    for (size_t c = 0; c < k; ++c) {
-      const size_t g = std::lower_bound(classes_.begin(), classes_.end(), e->info().classes[c]) -
-                       classes_.begin();
-      for (size_t r = 0; r < test.x.rows; ++r) (*out)[r * kk + g] = raw[r * k + c];
-    }
+    *out = ExpandToClasses(std::move(raw), e->info(), classes_);
     return Status::Ok();
   }
 
   const ExperimentConfig& c_;
   const ExperimentData& d_;
   const RunOptions& o_;
+  const ml::TrainSet all_;  // every usable row
   std::vector<double> classes_;
 };
 
