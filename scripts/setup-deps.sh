@@ -11,8 +11,12 @@ PACKAGES=(
   nlohmann-json3-dev libspdlog-dev libfmt-dev libcli11-dev libtomlplusplus-dev libfast-float-dev
   # machine learning
   libxgboost-dev libsvm-dev liblinear-dev
+  # deep learning: LibTorch (CPU) and the threaded OpenBLAS it must use (6x faster LSTMs)
+  libtorch-dev libopenblas0-pthread
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev
+  # the HTML report is checked in headless Chromium
+  chromium
 )
 
 missing=()

@@ -1,4 +1,5 @@
 // `arus predict`: apply a registered model to a dataset made by the same feature set.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <nlohmann/json.hpp>
@@ -27,24 +28,40 @@ Status RunPredict(const PredictArgs& a, const GlobalFlags& g) {
                         reg.Load(a.model, reader->schema().feature_set_hash));
   features::DatasetReadOptions opt;
   ARUS_RETURN_IF_ERROR(ParseTimeRange(a.from, a.to, &opt.from, &opt.to));
+  // A sequence model reads history: rows before --from are read too, as context only.
+  const size_t context = model->context_rows();
+  const UnixNanos from = opt.from;
+  if (context > 0) opt.from = UnixNanos::Min();
   opt.features = man.feature_names;
   const bool has_label = reader->schema().LabelIndex(man.label) >= 0;
   opt.labels = has_label ? std::vector<std::string>{man.label} : std::vector<std::string>{};
   opt.checkpoint = false;
   ARUS_ASSIGN_OR_RETURN(features::Dataset ds, reader->Read(opt));
 
-  const size_t n = ds.rows(), f = man.feature_names.size(), k = model->info().outputs();
-  ml::Matrix x(n, f);
+  // Rows [first, all) are predicted; [start, first) are their context.
+  const size_t all = ds.rows();
+  const size_t first =
+      std::lower_bound(ds.time.begin(), ds.time.end(), from) - ds.time.begin();
+  const size_t start = first - std::min(first, context);
+  const size_t n = all - first, f = man.feature_names.size(), k = model->info().outputs();
+  const size_t hz = model->info().horizons, width = k * hz, skip = first - start;
+  ml::Matrix x(all - start, f);
   for (size_t c = 0; c < f; ++c) {
-    for (size_t r = 0; r < n; ++r) x.at(r, c) = ds.features[c][r];
+    for (size_t r = start; r < all; ++r) x.at(r - start, c) = ds.features[c][r];
   }
-  std::vector<double> out(n * k);
-  ARUS_RETURN_IF_ERROR(model->Predict(x.view(), out));
+  std::vector<double> out((all - start) * width);
+  if (hz > 1) {
+    ARUS_RETURN_IF_ERROR(model->PredictHorizons(x.view(), out));
+  } else {
+    ARUS_RETURN_IF_ERROR(model->Predict(x.view(), out));
+  }
+  out.erase(out.begin(), out.begin() + skip * width);
   std::vector<double> agreement;
   const auto* ens = dynamic_cast<const ml::Ensemble*>(model.get());
   if (ens) {
-    agreement.resize(n);
+    agreement.resize(all - start);
     ARUS_RETURN_IF_ERROR(ens->Agreement(x.view(), agreement));
+    agreement.erase(agreement.begin(), agreement.begin() + skip);
   }
 
   const bool cls = model->info().task == ml::Task::kClassification;
@@ -58,33 +75,50 @@ Status RunPredict(const PredictArgs& a, const GlobalFlags& g) {
   }
   csv += ",pred";
   if (ens) csv += ",agreement";
+  // Multi-step models: the same columns for every further horizon, prefixed h2_, h3_, ...
+  for (size_t h = 1; h < hz; ++h) {
+    const std::string pre = ",h" + std::to_string(h + 1) + "_";
+    if (cls) {
+      for (double c : model->info().classes) {
+        csv += pre + "p_";
+        AppendShortest(&csv, c);
+      }
+    }
+    csv += pre + "pred";
+  }
   csv += "\n";
   size_t counts[3] = {0, 0, 0};
   for (size_t r = 0; r < n; ++r) {
-    csv += ds.time[r].ToIso();
+    csv += ds.time[first + r].ToIso();
     if (has_label) {
       csv += ',';
-      if (std::isfinite(ds.labels[0][r])) AppendShortest(&csv, ds.labels[0][r]);
+      if (std::isfinite(ds.labels[0][first + r])) AppendShortest(&csv, ds.labels[0][first + r]);
     }
-    const double* o = out.data() + r * k;
-    if (cls) {
-      size_t best = 0;
-      for (size_t c = 0; c < k; ++c) {
+    // Horizon h's values of row r: out[(r * hz + h) * k ...].
+    auto append_horizon = [&](size_t h) {
+      const double* o = out.data() + (r * hz + h) * k;
+      if (cls) {
+        size_t best = 0;
+        for (size_t c = 0; c < k; ++c) {
+          csv += ',';
+          AppendShortest(&csv, o[c]);
+          if (o[c] > o[best]) best = c;
+        }
         csv += ',';
-        AppendShortest(&csv, o[c]);
-        if (o[c] > o[best]) best = c;
+        AppendShortest(&csv, model->info().classes[best]);
+        return best;
       }
       csv += ',';
-      AppendShortest(&csv, model->info().classes[best]);
-      if (best < 3) ++counts[best];
-    } else {
-      csv += ',';
       AppendShortest(&csv, o[0]);
-    }
+      return size_t{0};
+    };
+    const size_t best = append_horizon(0);
+    if (cls && best < 3) ++counts[best];
     if (ens) {
       csv += ',';
       AppendShortest(&csv, agreement[r]);
     }
+    for (size_t h = 1; h < hz; ++h) append_horizon(h);
     csv += '\n';
   }
   ARUS_RETURN_IF_ERROR(WriteFileAtomic(a.output, csv));
@@ -95,8 +129,10 @@ Status RunPredict(const PredictArgs& a, const GlobalFlags& g) {
   j["dataset"] = a.dataset;
   j["rows"] = n;
   j["output"] = a.output;
+  if (hz > 1) j["horizons"] = hz;
+  if (context > 0) j["context_rows"] = skip;
   if (n > 0) {
-    j["first"] = ds.time.front().ToIso();
+    j["first"] = ds.time[first].ToIso();
     j["last"] = ds.time.back().ToIso();
   }
   if (a.json) {
@@ -104,7 +140,7 @@ Status RunPredict(const PredictArgs& a, const GlobalFlags& g) {
   } else if (!g.quiet) {
     std::printf("%s: %zu predictions", man.id.c_str(), n);
     if (n > 0) {
-      std::printf(" for %s .. %s", ds.time.front().ToIso().c_str(), ds.time.back().ToIso().c_str());
+      std::printf(" for %s .. %s", ds.time[first].ToIso().c_str(), ds.time.back().ToIso().c_str());
     }
     std::printf(" written to %s\n", a.output.c_str());
     if (cls && n > 0) {
@@ -127,7 +163,9 @@ Command AddPredictCommand(CLI::App& root, const GlobalFlags& g) {
       "The dataset must come from the feature set the model was trained on (same hash); "
       "otherwise this fails and says which set the model needs. Output CSV: time, label (when "
       "the dataset has it), one probability column per class (p_-1, p_0, p_1) or nothing for "
-      "regression, pred (most likely class or predicted value), agreement for ensembles.");
+      "regression, pred (most likely class or predicted value), agreement for ensembles; for "
+      "multi-step models the same columns again per further horizon (h2_p_-1, ..., h2_pred). "
+      "Sequence models (lstm, gru, ...) also read the rows before --from as history.");
   app->add_option("--model", args->model, "Model id (arus models list)")->required();
   app->add_option("--dataset", args->dataset, "Dataset file")->required();
   app->add_option("-o,--output", args->output, "Predictions CSV")->required();

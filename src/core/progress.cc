@@ -40,6 +40,10 @@ void ProgressBar::MaybeDraw(bool force) {
                   unit_.c_str());
   }
   std::fputs(line, stderr);
+  if (!status_.empty()) {
+    std::fputs(status_.c_str(), stderr);
+    std::fputs("   ", stderr);  // clears the end of a longer previous status
+  }
   std::fflush(stderr);
   drawn_ = true;
 }

@@ -26,6 +26,8 @@ class ProgressBar {
   void Add(uint64_t n) { Update(done_ + n); }
   // For work whose size becomes known after it started (0 = unknown).
   void SetTotal(uint64_t total) { total_ = total; }
+  // Text drawn after the rate (e.g. "lstm epoch 3/30 loss 0.6812"); empty = none.
+  void SetStatus(std::string status) { status_ = std::move(status); }
   // Draws the final state and ends the line.
   void Finish();
 
@@ -34,6 +36,7 @@ class ProgressBar {
 
   std::string label_;
   std::string unit_;
+  std::string status_;
   uint64_t total_;
   uint64_t done_ = 0;
   bool enabled_;

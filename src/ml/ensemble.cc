@@ -148,8 +148,18 @@ Result<std::unique_ptr<Ensemble>> Ensemble::Fit(const std::vector<MemberSpec>& s
     Matrix meta_x(held.set().x.rows, k * e->members_.size());
     std::vector<double> out(held.set().x.rows * k);
     std::vector<std::string> meta_names;
+    // Sequence members read the rows before the held-out tail as history (features only).
+    const size_t h0 = split.held_out.front();
     for (size_t m = 0; m < e->members_.size(); ++m) {
-      ARUS_RETURN_IF_ERROR(e->members_[m]->Predict(held.set().x, out));
+      const size_t ctx = std::min(h0, e->members_[m]->context_rows());
+      if (ctx == 0) {
+        ARUS_RETURN_IF_ERROR(e->members_[m]->Predict(held.set().x, out));
+      } else {
+        std::vector<double> all((ctx + held.set().x.rows) * k);
+        ARUS_RETURN_IF_ERROR(e->members_[m]->Predict(
+            MatrixView{train.x.row(h0 - ctx), ctx + held.set().x.rows, train.x.cols}, all));
+        std::copy(all.begin() + ctx * k, all.end(), out.begin());
+      }
       for (size_t r = 0; r < held.set().x.rows; ++r) {
         for (size_t c = 0; c < k; ++c) meta_x.at(r, m * k + c) = out[r * k + c];
       }
@@ -238,6 +248,34 @@ double Ensemble::RowAgreement(std::span<const double> member_out, std::span<cons
   return std::clamp(1.0 - sd / (mean_abs + sd), 0.0, 1.0);
 }
 
+size_t Ensemble::context_rows() const {
+  size_t c = 0;
+  for (const auto& m : members_) c = std::max(c, m->context_rows());
+  return c;
+}
+
+Status Ensemble::BatchMemberOutputs(MatrixView x, size_t skip,
+                                    std::vector<double>* member_out) const {
+  const size_t k = info_.outputs(), nm = members_.size(), n = x.rows - skip;
+  member_out->assign(n * nm * k, 0.0);
+  // Row-wise members are predicted a chunk at a time (bounded memory); a sequence member reads
+  // history, so it gets the whole run at once.
+  const size_t chunk = context_rows() > 0 ? std::max<size_t>(x.rows, 1) : kChunkRows;
+  std::vector<double> tmp;
+  for (size_t m = 0; m < nm; ++m) {
+    for (size_t begin = 0; begin < x.rows; begin += chunk) {
+      const size_t rows = std::min(chunk, x.rows - begin);
+      tmp.resize(rows * k);
+      ARUS_RETURN_IF_ERROR(members_[m]->Predict(MatrixView{x.row(begin), rows, x.cols}, tmp));
+      for (size_t r = std::max(begin, skip); r < begin + rows; ++r) {
+        std::copy_n(tmp.data() + (r - begin) * k, k,
+                    member_out->data() + ((r - skip) * nm + m) * k);
+      }
+    }
+  }
+  return Status::Ok();
+}
+
 Status Ensemble::Predict(MatrixView x, std::span<double> out) const {
   const size_t k = info_.outputs();
   if (x.cols != info_.feature_names.size() || out.size() != x.rows * k) {
@@ -245,36 +283,17 @@ Status Ensemble::Predict(MatrixView x, std::span<double> out) const {
                            std::to_string(info_.feature_names.size()) + " features and " +
                            std::to_string(x.rows * k) + " outputs");
   }
+  if (x.rows == 0) return Status::Ok();
   const size_t n = members_.size();
   const std::vector<double> w = weights();
-  std::vector<double> member(std::min(x.rows, kChunkRows) * k * n);
-  Matrix meta_x;
-  for (size_t begin = 0; begin < x.rows; begin += kChunkRows) {
-    const size_t rows = std::min(kChunkRows, x.rows - begin);
-    MatrixView chunk{x.row(begin), rows, x.cols};
-    // member[m][r][c]
-    for (size_t m = 0; m < n; ++m) {
-      ARUS_RETURN_IF_ERROR(
-          members_[m]->Predict(chunk, std::span(member).subspan(m * rows * k, rows * k)));
-    }
-    if (meta_) {
-      meta_x = Matrix(rows, n * k);
-      for (size_t r = 0; r < rows; ++r) {
-        for (size_t m = 0; m < n; ++m) {
-          for (size_t c = 0; c < k; ++c) meta_x.at(r, m * k + c) = member[(m * rows + r) * k + c];
-        }
-      }
-      ARUS_RETURN_IF_ERROR(meta_->Predict(meta_x.view(), out.subspan(begin * k, rows * k)));
-      continue;
-    }
-    for (size_t r = 0; r < rows; ++r) {
-      double* o = out.data() + (begin + r) * k;
-      std::fill(o, o + k, 0.0);
-      for (size_t m = 0; m < n; ++m) {
-        const double* p = member.data() + (m * rows + r) * k;
-        for (size_t c = 0; c < k; ++c) o[c] += w[m] * p[c];
-      }
-    }
+  std::vector<double> member;  // [row][member][output]
+  ARUS_RETURN_IF_ERROR(BatchMemberOutputs(x, 0, &member));
+  if (meta_) {
+    // The meta-model's features are the members' outputs of a row, in member order.
+    return meta_->Predict(MatrixView{member.data(), x.rows, n * k}, out);
+  }
+  for (size_t r = 0; r < x.rows; ++r) {
+    Combine(std::span<const double>(member.data() + r * n * k, n * k), w, out.subspan(r * k, k));
   }
   return Status::Ok();
 }
@@ -295,21 +314,22 @@ Status Ensemble::PredictRow(std::span<const double> row, std::span<double> out) 
 }
 
 Status Ensemble::Agreement(MatrixView x, std::span<double> out) const {
-  const size_t k = info_.outputs();
+  const size_t k = info_.outputs(), n = members_.size();
   if (x.cols != info_.feature_names.size() || out.size() != x.rows) {
     return InvalidArgument("ensemble agreement: shape mismatch");
   }
+  if (x.rows == 0) return Status::Ok();
   const std::vector<double> w = weights();
-  std::vector<double> member(members_.size() * k), combined(k);
+  std::vector<double> member, combined(k);
+  ARUS_RETURN_IF_ERROR(BatchMemberOutputs(x, 0, &member));
   for (size_t r = 0; r < x.rows; ++r) {
-    std::span<const double> row(x.row(r), x.cols);
-    ARUS_RETURN_IF_ERROR(MemberOutputs(row, member));
+    std::span<const double> mo(member.data() + r * n * k, n * k);
     if (meta_) {
-      ARUS_RETURN_IF_ERROR(meta_->PredictRow(member, combined));
+      ARUS_RETURN_IF_ERROR(meta_->PredictRow(mo, combined));
     } else {
-      Combine(member, w, combined);
+      Combine(mo, w, combined);
     }
-    out[r] = RowAgreement(member, combined, w);
+    out[r] = RowAgreement(mo, combined, w);
   }
   return Status::Ok();
 }
@@ -351,7 +371,7 @@ Status Ensemble::Observe(std::span<const double> row, double y_true) {
 }
 
 Status Ensemble::PredictOnline(const TrainSet& rows, std::span<double> out,
-                               std::span<double> agreement) {
+                               std::span<double> agreement, MatrixView context) {
   const size_t n = rows.x.rows, k = info_.outputs(), nm = members_.size();
   if (rows.x.cols != info_.feature_names.size() || out.size() != n * k || agreement.size() != n ||
       rows.y.size() != n || rows.time.size() != n || rows.label_end.size() != n) {
@@ -359,13 +379,23 @@ Status Ensemble::PredictOnline(const TrainSet& rows, std::span<double> out,
         "ensemble online prediction: shape mismatch (needs x, y, time and "
         "label_end for every row)");
   }
-  // Member outputs of every row, computed once in batches.
-  std::vector<double> member(n * nm * k), tmp(n * k);
-  for (size_t m = 0; m < nm; ++m) {
-    ARUS_RETURN_IF_ERROR(members_[m]->Predict(rows.x, tmp));
-    for (size_t r = 0; r < n; ++r) {
-      std::copy_n(tmp.data() + r * k, k, member.data() + (r * nm + m) * k);
-    }
+  if (context.rows > 0 && context.cols != rows.x.cols) {
+    return InvalidArgument("ensemble online prediction: context has " +
+                           std::to_string(context.cols) + " columns, rows have " +
+                           std::to_string(rows.x.cols));
+  }
+  if (n == 0) return Status::Ok();
+  // Member outputs of every row, computed once in batches; sequence members read the context
+  // rows as history (only as many as the deepest member needs).
+  std::vector<double> member;
+  const size_t ctx = std::min(context.rows, context_rows());
+  if (ctx == 0) {
+    ARUS_RETURN_IF_ERROR(BatchMemberOutputs(rows.x, 0, &member));
+  } else {
+    Matrix joined(ctx + n, rows.x.cols);
+    std::copy_n(context.row(context.rows - ctx), ctx * context.cols, joined.data.data());
+    std::copy_n(rows.x.data, n * rows.x.cols, joined.row(ctx));
+    ARUS_RETURN_IF_ERROR(BatchMemberOutputs(joined.view(), ctx, &member));
   }
   // Rows waiting for their outcome, in label_end order (a min-heap on (label_end, row)).
   std::vector<std::pair<UnixNanos, size_t>> pending;
@@ -396,6 +426,53 @@ Status Ensemble::PredictOnline(const TrainSet& rows, std::span<double> out,
     std::push_heap(pending.begin(), pending.end(), later);
   }
   return Status::Ok();
+}
+
+namespace {
+
+// Every member's stream, combined like PredictRow (weights or the meta-model) at each step.
+class EnsembleStream final : public ModelStream {
+ public:
+  EnsembleStream(const Ensemble& e, const Model* meta) : e_(e), meta_(meta) {
+    const size_t n = e.member_names().size();
+    for (size_t m = 0; m < n; ++m) members_.push_back(e.member(m).NewStream());
+    member_out_.resize(n * e.info().outputs());
+  }
+
+  Status Step(std::span<const double> row, std::span<double> out) override {
+    const size_t k = e_.info().outputs();
+    if (row.size() != e_.info().feature_names.size() || out.size() != k) {
+      return InvalidArgument("ensemble stream: expected " +
+                             std::to_string(e_.info().feature_names.size()) + " features and " +
+                             std::to_string(k) + " outputs");
+    }
+    for (size_t m = 0; m < members_.size(); ++m) {
+      ARUS_RETURN_IF_ERROR(members_[m]->Step(row, std::span(member_out_).subspan(m * k, k)));
+    }
+    if (meta_) return meta_->PredictRow(member_out_, out);
+    const std::vector<double> w = e_.weights();
+    std::fill(out.begin(), out.end(), 0.0);
+    for (size_t m = 0; m < members_.size(); ++m) {
+      for (size_t c = 0; c < k; ++c) out[c] += w[m] * member_out_[m * k + c];
+    }
+    return Status::Ok();
+  }
+
+  void Reset() override {
+    for (auto& s : members_) s->Reset();
+  }
+
+ private:
+  const Ensemble& e_;
+  const Model* meta_;
+  std::vector<std::unique_ptr<ModelStream>> members_;
+  std::vector<double> member_out_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModelStream> Ensemble::NewStream() const {
+  return std::make_unique<EnsembleStream>(*this, meta_.get());
 }
 
 std::vector<double> Ensemble::FeatureImportance() const {

@@ -13,8 +13,14 @@
 // most likely class is the ensemble's; for regression, 1 - (weighted std of member predictions /
 // (weighted mean absolute member prediction + weighted std)), in [0, 1].
 //
+// Sequence members (context_rows() > 0, dl/): the ensemble's context_rows is the largest of
+// its members'; Predict, Agreement and PredictOnline give every member the whole run of rows
+// (no chunking), and PredictOnline takes the rows before the evaluated ones as context. A stream
+// (NewStream) steps every member's stream and combines with the weights current at each step.
+//
 // Thread-safety: Predict / PredictRow / Agreement are const and may run concurrently with each
-// other; Observe and SetPerformance mutate the weights and need exclusive access.
+// other; Observe and SetPerformance mutate the weights and need exclusive access (also against
+// streams, which read the weights).
 #pragma once
 
 #include <memory>
@@ -76,6 +82,8 @@ class Ensemble final : public Model {
   std::vector<double> FeatureImportance() const override;
   // model.json (learner "ensemble"), members/<name>/ and, for stacking, meta/.
   Status Save(const std::string& dir) const override;
+  size_t context_rows() const override;
+  std::unique_ptr<ModelStream> NewStream() const override;
 
   // Agreement per row of `x` (see the file comment).
   Status Agreement(MatrixView x, std::span<double> out) const;
@@ -84,7 +92,10 @@ class Ensemble final : public Model {
   // Point-in-time evaluation over rows in time order: before predicting row i, every earlier
   // row whose label had ended (label_end[j] <= time[i]) is observed, so weights only use
   // outcomes known at decision time. Fills proba (rows * outputs) and agreement (rows).
-  Status PredictOnline(const TrainSet& rows, std::span<double> out, std::span<double> agreement);
+  // `context`: feature rows immediately before `rows` (history for sequence members; may be
+  // empty), not evaluated or observed.
+  Status PredictOnline(const TrainSet& rows, std::span<double> out, std::span<double> agreement,
+                       MatrixView context = {});
 
   const std::vector<std::string>& member_names() const { return names_; }
   const Model& member(size_t i) const { return *members_[i]; }
@@ -100,6 +111,9 @@ class Ensemble final : public Model {
   Status Init();
   // Member outputs of one row: members * outputs values.
   Status MemberOutputs(std::span<const double> row, std::span<double> member_out) const;
+  // Member outputs of every row of x, [row][member][output]; rows [0, skip) of x are context
+  // only (not returned).
+  Status BatchMemberOutputs(MatrixView x, size_t skip, std::vector<double>* member_out) const;
   void Combine(std::span<const double> member_out, std::span<const double> w,
                std::span<double> out) const;
   double RowAgreement(std::span<const double> member_out, std::span<const double> combined,

@@ -1,13 +1,23 @@
-// Internal to ml/: how a learner plugs into FitModel / LoadModel. A learner sees preprocessed
-// data (model.cc applies imputation / clipping / standardisation first and calibrates its
-// probabilities afterwards) and class indices 0..K-1 instead of class values.
+// How a learner plugs into FitModel / LoadModel: the plug-in interface of ml/. A learner sees
+// preprocessed data (model.cc applies imputation / clipping / standardisation first and
+// calibrates its probabilities afterwards) and class indices 0..K-1 instead of class values.
 //
-// Each learner lives in its own .cc and exposes one `Learner...()` function returning its
-// definition; model.cc lists them (AllLearnerDefs). Common parameters (preprocessing and
-// calibration, see CommonParamSpecs) are added by model.cc; a learner only sets their defaults.
+// The built-in learners each live in their own .cc and expose one `Learner...()` function
+// returning their definition; model.cc lists them (AllLearnerDefs). Other modules add learners
+// with RegisterLearner (dl/ registers the LibTorch sequence models this way: ml cannot depend on
+// dl). Common parameters (preprocessing and calibration, see CommonParamSpecs) are added by
+// model.cc; a learner only sets their defaults.
+//
+// Sequence learners (a RawModel with context_rows() > 0) see x as one time-ordered run: the
+// output of a row may use the rows before it in the same call. model.cc then preprocesses and
+// predicts a whole matrix in one call (no chunking) and prepends context rows where it predicts
+// a later part of the training window (the calibration tail).
+//
 // Thread-safety: RawModel is immutable after fit/load; const methods may run concurrently.
+// RegisterLearner must run before any lookup on another thread (at program start).
 #pragma once
 
+#include <deque>
 #include <memory>
 #include <span>
 #include <string>
@@ -17,6 +27,15 @@
 #include "ml/model.h"
 
 namespace arus::ml {
+
+// One sequence, a preprocessed row at a time (see ModelStream); outputs are horizon 1,
+// uncalibrated. Same numbers as RawModel::Predict over the same rows.
+class RawStream {
+ public:
+  virtual ~RawStream() = default;
+  virtual void Step(const double* row, double* out) = 0;
+  virtual void Reset() = 0;
+};
 
 class RawModel {
  public:
@@ -32,6 +51,15 @@ class RawModel {
   // Writes the learner's artefact files into `dir` (exists). File names are the learner's own
   // (e.g. "xgboost.ubj", "liblinear.model").
   virtual Status Save(const std::string& dir) const = 0;
+
+  // Sequence learners: rows of history read before a row (Model::context_rows).
+  virtual size_t context_rows() const { return 0; }
+  // Steps ahead predicted at once (ModelInfo::horizons).
+  virtual size_t horizons() const { return 1; }
+  // rows * horizons() * outputs values (row, horizon, output); the default is Predict.
+  virtual void PredictHorizons(MatrixView x, std::span<double> out) const { Predict(x, out); }
+  // A stream over preprocessed rows; nullptr (the default) = stateless, steps by PredictRow.
+  virtual std::unique_ptr<RawStream> NewStream() const { return nullptr; }
 };
 
 struct RawFitInput {
@@ -40,6 +68,10 @@ struct RawFitInput {
   int num_classes = 0;               // 0 for regression, else >= 2
   const ParamMap* params = nullptr;  // resolved (learner and common parameters)
   uint64_t seed = 0;
+  // Decision time and label end of each row, or empty: learners that hold out a validation
+  // slice purge with them (rows whose label reaches the slice do not train).
+  std::span<const UnixNanos> time = {};
+  std::span<const UnixNanos> label_end = {};
 };
 
 struct RawLoadInput {
@@ -77,9 +109,14 @@ LearnerDef XgboostLearner();       // xgboost_model.cc
 LearnerDef RandomForestLearner();  // xgboost_model.cc
 LearnerDef LogisticLearner();      // linear_model.cc
 LearnerDef SvmLearner();           // svm_model.cc
-// In model.cc order: xgboost, random_forest, logistic, svm.
-const std::vector<LearnerDef>& AllLearnerDefs();
+// The built-ins in model.cc order (xgboost, random_forest, logistic, svm), then the registered
+// learners in registration order. Pointers stay valid for the life of the process.
+const std::deque<LearnerDef>& AllLearnerDefs();
 const LearnerDef* FindLearnerDef(std::string_view name);
+// Adds a learner to the catalogue (FitModel, LoadModel, ListLearners, ResolveParams). A second
+// registration of the same name is ignored, so calling a module's registration twice is
+// harmless. Not thread-safe against concurrent lookups: call it at program start.
+void RegisterLearner(LearnerDef def);
 
 // Ensembles are not a RawModel (they combine whole models); LoadModel hands a model.json whose
 // learner is "ensemble" to this (ensemble.cc).

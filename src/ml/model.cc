@@ -126,8 +126,10 @@ class PipelineModel final : public Model {
       cal_.Apply(out.data(), x.rows);
       return Status::Ok();
     }
-    // Preprocess a chunk at a time to bound the extra memory.
-    const size_t chunk = std::min(x.rows, kPredictChunkRows);
+    // Preprocess a chunk at a time to bound the extra memory; a sequence learner reads the
+    // rows before each row, so it gets the whole run at once.
+    const size_t chunk =
+        raw_->context_rows() > 0 ? x.rows : std::min(x.rows, kPredictChunkRows);
     std::vector<double> buf(chunk * cols);
     for (size_t begin = 0; begin < x.rows; begin += chunk) {
       const size_t end = std::min(x.rows, begin + chunk);
@@ -168,6 +170,36 @@ class PipelineModel final : public Model {
 
   Status Save(const std::string& dir) const override;
 
+  size_t context_rows() const override { return raw_->context_rows(); }
+
+  Status PredictHorizons(MatrixView x, std::span<double> out) const override {
+    const size_t cols = info_.feature_names.size();
+    const size_t k = info_.outputs() * info_.horizons;
+    if (x.cols != cols) {
+      return InvalidArgument("predict: " + std::to_string(x.cols) + " columns, the model has " +
+                             std::to_string(cols) + " features");
+    }
+    if (out.size() != x.rows * k) {
+      return InvalidArgument("predict: output holds " + std::to_string(out.size()) +
+                             " values, need " + std::to_string(x.rows * k) + " (" +
+                             std::to_string(info_.horizons) + " horizons)");
+    }
+    if (x.rows == 0) return Status::Ok();
+    if (x.data == nullptr) return InvalidArgument("predict: null matrix data");
+    if (pre_.IsIdentity()) {
+      raw_->PredictHorizons(x, out);
+    } else {
+      Matrix buf(x.rows, cols);
+      pre_.Transform(x, 0, x.rows, buf.data.data());
+      raw_->PredictHorizons(buf.view(), out);
+    }
+    // The calibrator was fitted on horizon 1; it maps every horizon's probabilities alike.
+    cal_.Apply(out.data(), x.rows * info_.horizons);
+    return Status::Ok();
+  }
+
+  std::unique_ptr<ModelStream> NewStream() const override;
+
  private:
   ModelInfo info_;
   Preprocessor pre_;
@@ -175,6 +207,52 @@ class PipelineModel final : public Model {
   std::unique_ptr<RawModel> raw_;
   std::vector<double> importance_;
 };
+
+// Preprocess -> the learner's stream (or PredictRow) -> calibrate, one row at a time.
+class PipelineStream final : public ModelStream {
+ public:
+  PipelineStream(const ModelInfo& info, const Preprocessor& pre, const Calibrator& cal,
+                 const RawModel& raw)
+      : info_(info), pre_(pre), cal_(cal), raw_(raw), stream_(raw.NewStream()) {
+    buf_.resize(info.feature_names.size());
+  }
+
+  Status Step(std::span<const double> row, std::span<double> out) override {
+    if (row.size() != buf_.size()) {
+      return InvalidArgument("stream: row of " + std::to_string(row.size()) +
+                             " values, the model has " + std::to_string(buf_.size()) +
+                             " features");
+    }
+    if (out.size() != info_.outputs()) {
+      return InvalidArgument("stream: output holds " + std::to_string(out.size()) +
+                             " values, need " + std::to_string(info_.outputs()));
+    }
+    pre_.TransformRow(row.data(), buf_.data());
+    if (stream_) {
+      stream_->Step(buf_.data(), out.data());
+    } else {
+      raw_.PredictRow(buf_.data(), out.data());
+    }
+    cal_.ApplyRow(out.data());
+    return Status::Ok();
+  }
+
+  void Reset() override {
+    if (stream_) stream_->Reset();
+  }
+
+ private:
+  const ModelInfo& info_;
+  const Preprocessor& pre_;
+  const Calibrator& cal_;
+  const RawModel& raw_;
+  std::unique_ptr<RawStream> stream_;
+  std::vector<double> buf_;
+};
+
+std::unique_ptr<ModelStream> PipelineModel::NewStream() const {
+  return std::make_unique<PipelineStream>(info_, pre_, cal_, *raw_);
+}
 
 // ---- model.json ------------------------------------------------------------------------------
 
@@ -201,6 +279,7 @@ Status PipelineModel::Save(const std::string& dir) const {
                    {"train_rows", static_cast<uint64_t>(info_.train_rows)},
                    {"train_from", TimeJson(info_.train_from)},
                    {"train_to", TimeJson(info_.train_to)},
+                   {"horizons", static_cast<uint64_t>(info_.horizons)},
                    {"preprocess", pre_.ToJson()},
                    {"calibration", cal_.ToJson()}};
   std::string text;
@@ -300,6 +379,15 @@ Result<ModelInfo> InfoFromJson(const nlohmann::json& root, const std::string& fi
       return Bad(file, key, "not an integer (nanoseconds) or null");
     }
     (key[6] == 'f' ? info.train_from : info.train_to) = t;
+  }
+  // Optional (models saved before multi-step learners have none): 1.
+  auto horizons_it = root.find("horizons");
+  if (horizons_it != root.end()) {
+    if (!horizons_it->is_number_unsigned() || horizons_it->get<uint64_t>() == 0 ||
+        horizons_it->get<uint64_t>() > 4096) {
+      return Bad(file, "horizons", "not an integer in [1, 4096]");
+    }
+    info.horizons = horizons_it->get<uint64_t>();
   }
   return info;
 }
@@ -473,10 +561,20 @@ std::vector<ParamSpec> CommonParamSpecs(const CommonDefaults& d) {
   return s;
 }
 
-const std::vector<LearnerDef>& AllLearnerDefs() {
-  static const std::vector<LearnerDef> defs = {XgboostLearner(), RandomForestLearner(),
-                                               LogisticLearner(), SvmLearner()};
+namespace {
+std::deque<LearnerDef>& MutableLearnerDefs() {
+  // A deque: registering appends without moving the definitions FindLearnerDef handed out.
+  static std::deque<LearnerDef> defs = {XgboostLearner(), RandomForestLearner(),
+                                        LogisticLearner(), SvmLearner()};
   return defs;
+}
+}  // namespace
+
+const std::deque<LearnerDef>& AllLearnerDefs() { return MutableLearnerDefs(); }
+
+void RegisterLearner(LearnerDef def) {
+  if (FindLearnerDef(def.name) != nullptr) return;
+  MutableLearnerDefs().push_back(std::move(def));
 }
 
 const LearnerDef* FindLearnerDef(std::string_view name) {
@@ -731,20 +829,27 @@ Result<std::unique_ptr<Model>> FitModelImpl(std::string_view learner, const Trai
           "calibration: the rows left to fit the learner hold only one class; use a longer "
           "window or set calibration = \"none\"");
     }
-    const TrainRows fit(TrainSet{xv, y, {}, {}}, s.fit);  // the fit part starts at row 0: a view
-    RawFitInput in{fit.set().x, fit.set().y, k, &params, options.seed};
+    // The fit part starts at row 0: a view.
+    const TrainRows fit(TrainSet{xv, y, train.time, train.label_end}, s.fit);
+    RawFitInput in{fit.set().x, fit.set().y, k, &params, options.seed, fit.set().time,
+                   fit.set().label_end};
     ARUS_ASSIGN_OR_RETURN(raw, def->fit(in));
+    if (raw == nullptr) return Internal("learner '" + def->name + "' returned no model");
+    // A sequence learner reads the rows before the tail (features only: no label leaks).
     const size_t h0 = s.held_out.front();
-    std::vector<double> probs(s.held_out.size() * k);
-    raw->Predict(MatrixView{xv.row(h0), s.held_out.size(), cols}, probs);
+    const size_t ctx = std::min(h0, raw->context_rows());
+    std::vector<double> probs((ctx + s.held_out.size()) * k);
+    raw->Predict(MatrixView{xv.row(h0 - ctx), ctx + s.held_out.size(), cols}, probs);
+    probs.erase(probs.begin(), probs.begin() + ctx * k);
     ARUS_ASSIGN_OR_RETURN(cal, Calibrator::Fit(method, probs, held_labels, k));
     info.train_rows = s.fit.size();
   } else {
-    RawFitInput in{xv, y, k, &params, options.seed};
+    RawFitInput in{xv, y, k, &params, options.seed, train.time, train.label_end};
     ARUS_ASSIGN_OR_RETURN(raw, def->fit(in));
     info.train_rows = rows;
   }
   if (raw == nullptr) return Internal("learner '" + def->name + "' returned no model");
+  info.horizons = raw->horizons();
   info.params = std::move(params);
   return std::unique_ptr<Model>(
       new PipelineModel(std::move(info), std::move(pre), std::move(cal), std::move(raw)));
@@ -815,11 +920,43 @@ Result<std::unique_ptr<Model>> LoadModelImpl(const std::string& dir) {
   RawLoadInput in{dir, &info, cols};
   ARUS_ASSIGN_OR_RETURN(std::unique_ptr<RawModel> raw, def->load(in));
   if (raw == nullptr) return Internal("learner '" + def->name + "' loaded no model");
+  if (raw->horizons() != info.horizons) {
+    return Corruption(file + ": field 'horizons': " + std::to_string(info.horizons) +
+                      " disagrees with the learner's " + std::to_string(raw->horizons()));
+  }
   return std::unique_ptr<Model>(
       new PipelineModel(std::move(info), std::move(pre), std::move(cal), std::move(raw)));
 }
 
 }  // namespace
+
+namespace {
+
+// The default stream of a row-wise model: PredictRow per step.
+class RowStream final : public ModelStream {
+ public:
+  explicit RowStream(const Model& m) : m_(m) {}
+  Status Step(std::span<const double> row, std::span<double> out) override {
+    return m_.PredictRow(row, out);
+  }
+  void Reset() override {}
+
+ private:
+  const Model& m_;
+};
+
+}  // namespace
+
+std::unique_ptr<ModelStream> Model::NewStream() const { return std::make_unique<RowStream>(*this); }
+
+Status Model::PredictHorizons(MatrixView x, std::span<double> out) const {
+  if (info().horizons != 1) {
+    return Status(StatusCode::kUnimplemented,
+                  "model '" + info().learner + "' predicts " + std::to_string(info().horizons) +
+                      " horizons but does not implement PredictHorizons");
+  }
+  return Predict(x, out);
+}
 
 Result<std::unique_ptr<Model>> FitModel(std::string_view learner, const TrainSet& train,
                                         const FitOptions& options) {

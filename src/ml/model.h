@@ -13,8 +13,17 @@
 // regularised linear regression for regression tasks), "svm" (libsvm RBF SVC with probabilities /
 // epsilon-SVR), and "ensemble" (ml/ensemble.h, combines fitted models).
 //
+// Sequence models (dl/: "lstm", "gru", "transformer", "cnn", "cnn_lstm", registered by
+// arus::dl::RegisterLearners) read history: Predict(x) treats the rows of x as one time-ordered
+// contiguous run, and the output of a row uses that row and the rows before it within x (up to
+// the model's window). context_rows() says how many earlier rows a caller should prepend (and
+// whose outputs it drops) to get warm outputs; it is 0 for row-wise models. PredictRow on a
+// sequence model is a one-row sequence; the live path uses a stream (NewStream), which carries
+// the history from bar to bar and gives the same numbers as Predict over the same rows.
+//
 // Thread-safety: a fitted Model is immutable; Predict / PredictRow may be called from several
-// threads at once. Ownership: models are held by std::unique_ptr; views are non-owning.
+// threads at once. A ModelStream is used by one thread and must not outlive its model.
+// Ownership: models are held by std::unique_ptr; views are non-owning.
 #pragma once
 
 #include <cmath>
@@ -139,8 +148,24 @@ struct ModelInfo {
   UnixNanos train_from = UnixNanos::Min();  // first / last training decision time (when known)
   UnixNanos train_to = UnixNanos::Min();
 
+  // Steps ahead the model predicts at once (multi-step sequence models): horizon h of row i
+  // targets the label of row i + h - 1. Predict returns horizon 1; PredictHorizons all of them.
+  size_t horizons = 1;
+
   // Values per prediction row: one probability per class, or 1 for regression.
   size_t outputs() const { return task == Task::kClassification ? classes.size() : 1; }
+};
+
+// The live path of a model: one row (bar) at a time, carrying whatever history the model keeps
+// (a recurrent state, a ring of recent rows). Step over rows r0, r1, ... gives the same outputs
+// as Predict over the matrix of those rows; Reset starts a new sequence. Stateless models step by
+// PredictRow. Not thread-safe; must not outlive the model that made it.
+class ModelStream {
+ public:
+  virtual ~ModelStream() = default;
+  // `row`: feature values (NaN allowed); `out`: outputs() values (horizon 1).
+  virtual Status Step(std::span<const double> row, std::span<double> out) = 0;
+  virtual void Reset() = 0;
 };
 
 class Model {
@@ -159,6 +184,14 @@ class Model {
   virtual std::vector<double> FeatureImportance() const = 0;
   // Writes `model.json` and the learner's artefact files into `dir` (created if missing).
   virtual Status Save(const std::string& dir) const = 0;
+
+  // Rows of history a sequence model reads before a row (0: row-wise). See the file comment.
+  virtual size_t context_rows() const { return 0; }
+  // A stream for the live path (see ModelStream). The default steps by PredictRow.
+  virtual std::unique_ptr<ModelStream> NewStream() const;
+  // Every horizon: rows * info().horizons * outputs values, row-major (row, horizon, output).
+  // The default serves models with one horizon (it is Predict).
+  virtual Status PredictHorizons(MatrixView x, std::span<double> out) const;
 };
 
 struct FitOptions {

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstdio>
 #include <nlohmann/json.hpp>
 #include <set>
@@ -573,6 +574,21 @@ Status PredictExpanded(const ml::Model& m, const ml::TrainSet& rows,
   return Status::Ok();
 }
 
+// Outputs of a model for the usable rows [begin, end) of `x`, in the experiment's classes. A
+// sequence model (context_rows() > 0) also gets up to context_rows() earlier rows as history:
+// their features only (they are in the past of every predicted row, so nothing leaks); their
+// outputs are dropped.
+Status PredictRange(const ml::Model& m, const ml::Matrix& x, size_t begin, size_t end,
+                    const std::vector<double>& classes, std::vector<double>* out) {
+  const size_t ctx = std::min(begin, m.context_rows());
+  const size_t k = m.info().outputs();
+  std::vector<double> raw((end - begin + ctx) * k);
+  ARUS_RETURN_IF_ERROR(m.Predict(ml::MatrixView{x.row(begin - ctx), end - begin + ctx, x.cols}, raw));
+  raw.erase(raw.begin(), raw.begin() + ctx * k);
+  *out = ExpandToClasses(std::move(raw), m.info(), classes);
+  return Status::Ok();
+}
+
 Result<Metrics> Evaluate(ml::Task task, std::span<const double> y, std::span<const double> out,
                          const std::vector<double>& classes) {
   Metrics m;
@@ -681,10 +697,13 @@ class Runner {
     }
     // The inner folds' rows, gathered once for every candidate.
     std::vector<std::unique_ptr<ml::TrainRows>> inner_fit, inner_test;
+    std::vector<size_t> inner_first;  // first test row when the test rows are contiguous
     for (const Fold& f : folds.value()) {
       std::vector<size_t> fit_idx, test_idx;
       for (size_t i : f.train) fit_idx.push_back(train[i]);
       for (size_t i = f.test_begin; i < f.test_end; ++i) test_idx.push_back(train[i]);
+      const bool contiguous = test_idx.back() - test_idx.front() + 1 == test_idx.size();
+      inner_first.push_back(contiguous ? test_idx.front() : SIZE_MAX);
       inner_fit.push_back(std::make_unique<ml::TrainRows>(all_, fit_idx));
       inner_test.push_back(std::make_unique<ml::TrainRows>(all_, test_idx));
     }
@@ -706,7 +725,14 @@ class Runner {
         if (!m.ok())
           return m.status().WithContext("search for '" + l.name + "', trial " + std::to_string(ci));
         std::vector<double> out;
-        ARUS_RETURN_IF_ERROR(PredictExpanded(*m.value(), test, classes_, &out));
+        if (const size_t first = inner_first[fi]; first != SIZE_MAX) {
+          // Contiguous inner test rows (always, unless a k-fold test block splits the outer
+          // training rows): sequence models get their history.
+          ARUS_RETURN_IF_ERROR(
+              PredictRange(*m.value(), d_.x, first, first + test.x.rows, classes_, &out));
+        } else {
+          ARUS_RETURN_IF_ERROR(PredictExpanded(*m.value(), test, classes_, &out));
+        }
         ARUS_ASSIGN_OR_RETURN(Metrics mt, Evaluate(d_.task, test.y, out, classes_));
         tr.inner_scores.push_back(mt.Score(Metric()));
         sum += tr.inner_scores.back();
@@ -773,7 +799,8 @@ class Runner {
                                         l.name + "'");
         }
         std::vector<double> out;
-        ARUS_RETURN_IF_ERROR(PredictExpanded(*m.value(), test, classes_, &out));
+        ARUS_RETURN_IF_ERROR(
+            PredictRange(*m.value(), d_.x, f.test_begin, f.test_end, classes_, &out));
         FoldModelResult mr;
         mr.model = l.name;
         ARUS_ASSIGN_OR_RETURN(mr.metrics, Evaluate(d_.task, test.y, out, classes_));
@@ -788,7 +815,8 @@ class Runner {
       if (ens) {
         const auto t0 = Clock::now();
         std::vector<double> out(test.x.rows * k), agree(test.x.rows);
-        ARUS_RETURN_IF_ERROR(EnsembleFold(train, test, &fitted, chosen, &perf, &out, &agree));
+        ARUS_RETURN_IF_ERROR(
+            EnsembleFold(train, test, f.test_begin, &fitted, chosen, &perf, &out, &agree));
         FoldModelResult mr;
         mr.model = "ensemble";
         ARUS_ASSIGN_OR_RETURN(mr.metrics, Evaluate(d_.task, test.y, out, classes_));
@@ -858,7 +886,7 @@ class Runner {
   // The ensemble of one fold. Weighted: the fold's fitted members, evaluated point in time with
   // the performance record carried over from earlier folds (walk-forward only: k-fold blocks are
   // not in time order). Stacking: members and meta-model fitted on the fold's training rows.
-  Status EnsembleFold(const ml::TrainSet& train, const ml::TrainSet& test,
+  Status EnsembleFold(const ml::TrainSet& train, const ml::TrainSet& test, size_t test_begin,
                       std::vector<std::unique_ptr<ml::Model>>* fitted,
                       const std::vector<ml::ParamMap>& chosen, ml::EnsemblePerformance* perf,
                       std::vector<double>* out, std::vector<double>* agree) const {
@@ -891,7 +919,10 @@ class Runner {
     }
     const size_t k = e->info().outputs();
     std::vector<double> raw(test.x.rows * k);
-    ARUS_RETURN_IF_ERROR(e->PredictOnline(test, raw, *agree));
+    // Sequence members read the usable rows before the test window as history.
+    const size_t ctx = std::min(test_begin, e->context_rows());
+    const ml::MatrixView context{d_.x.row(test_begin - ctx), ctx, d_.x.cols};
+    ARUS_RETURN_IF_ERROR(e->PredictOnline(test, raw, *agree, context));
     *perf = e->performance();
     *out = ExpandToClasses(std::move(raw), e->info(), classes_);
     return Status::Ok();
