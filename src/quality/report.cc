@@ -44,7 +44,62 @@ Json ExampleJson(const Example& e, int decimals) {
   return j;
 }
 
+std::string Significant(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
 }  // namespace
+
+ExternalRule SummarizeExternalRule(std::string name, std::string description,
+                                   std::span<const UnixNanos> time,
+                                   std::span<const double> score, double threshold,
+                                   size_t max_examples) {
+  ExternalRule r;
+  r.name = std::move(name);
+  r.description = std::move(description);
+  const size_t n = std::min(time.size(), score.size());
+  std::vector<Example> events;
+  bool in_run = false;
+  size_t begin = 0, peak = 0;
+  auto close = [&](size_t last) {
+    Example e;
+    e.ts = time[begin];
+    e.end = time[last];
+    e.severity = score[peak];
+    e.why = "peak " + Significant(score[peak]) + " at " + Iso(time[peak]) + ", " +
+            std::to_string(last - begin + 1) + (last == begin ? " row" : " rows") +
+            ", threshold " + Significant(threshold);
+    events.push_back(std::move(e));
+    in_run = false;
+  };
+  for (size_t i = 0; i < n; ++i) {
+    const double v = score[i];
+    const bool hit = !std::isnan(v) && v > threshold;
+    if (!std::isnan(v)) ++r.rows;
+    if (hit) {
+      ++r.hits;
+      if (!in_run) {
+        in_run = true;
+        begin = peak = i;
+      } else if (v > score[peak]) {
+        peak = i;
+      }
+    } else if (in_run) {
+      close(i - 1);
+    }
+  }
+  if (in_run) close(n - 1);
+  r.events = static_cast<int64_t>(events.size());
+  std::stable_sort(events.begin(), events.end(), [](const Example& a, const Example& b) {
+    if (a.severity != b.severity) return a.severity > b.severity;
+    return a.ts < b.ts;
+  });
+  if (events.size() > max_examples) events.resize(max_examples);
+  r.worst = std::move(events);
+  return r;
+}
 
 const RuleStats* QualityReport::rule(RuleId id) const {
   for (const RuleStats& s : rules) {
@@ -103,6 +158,23 @@ std::string QualityReport::ToJson() const {
     rules_json.push_back(std::move(r));
   }
   j["rules"] = std::move(rules_json);
+  if (!external_rules.empty()) {
+    Json ext = Json::array();
+    for (const ExternalRule& x : external_rules) {
+      Json r;
+      r["rule"] = x.name;
+      r["description"] = x.description;
+      r["policy"] = "flag";
+      r["rows"] = x.rows;
+      r["hits"] = x.hits;
+      r["events"] = x.events;
+      Json w = Json::array();
+      for (const Example& e : x.worst) w.push_back(ExampleJson(e, price_decimals));
+      r["worst"] = std::move(w);
+      ext.push_back(std::move(r));
+    }
+    j["external_rules"] = std::move(ext);
+  }
   Json gap_rows = Json::array();
   for (const GapRow& g : gaps) {
     Json row = {{"start", Iso(g.start)},
@@ -130,7 +202,7 @@ std::string QualityReport::ToJson() const {
     }
     j["hours"] = std::move(h);
   }
-  if (kind != "bars") {
+  if (kind != "bars" && kind != "dataset") {
     Json jr = Json::array();
     for (const Jump& x : jumps) {
       jr.push_back({{"ts", Iso(x.ts)},
@@ -175,6 +247,16 @@ std::string QualityReport::ToText() const {
                   static_cast<long long>(s.dropped + s.repaired));
     o += buf;
   }
+  for (const ExternalRule& x : external_rules) {
+    std::snprintf(buf, sizeof buf, "  %-11s %-7s %-7s %12lld %10lld %10lld\n", x.name.c_str(),
+                  "yes", "flag", static_cast<long long>(x.hits),
+                  static_cast<long long>(x.events), 0LL);
+    o += buf;
+  }
+  for (const ExternalRule& x : external_rules) {
+    o += "  " + x.name + ": " + x.description + " (" + std::to_string(x.rows) +
+         " rows scored; not part of the score)\n";
+  }
   for (const RuleStats& s : rules) {
     if (s.worst.empty()) continue;
     o += "\nWorst " + std::string(RuleName(s.rule)) + "\n";
@@ -184,6 +266,15 @@ std::string QualityReport::ToText() const {
       if (e.has_quote) {
         o += "  " + e.bid.ToString(price_decimals) + "/" + e.ask.ToString(price_decimals);
       }
+      o += "  " + e.why + "\n";
+    }
+  }
+  for (const ExternalRule& x : external_rules) {
+    if (x.worst.empty()) continue;
+    o += "\nWorst " + x.name + "\n";
+    for (const Example& e : x.worst) {
+      o += "  " + Iso(e.ts);
+      if (e.end != e.ts) o += " .. " + Iso(e.end);
       o += "  " + e.why + "\n";
     }
   }
@@ -208,7 +299,7 @@ std::string QualityReport::ToText() const {
       o += buf;
     }
   }
-  if (kind != "bars") {
+  if (kind != "bars" && kind != "dataset") {
     o += "\nGenuine jumps (persisted, not errors): " + std::to_string(jump_count) + "\n";
     for (const Jump& x : jumps) {
       o += "  " + Iso(x.ts) + "  " + x.from_mid.ToString(price_decimals + 1) + " -> " +

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -65,8 +66,30 @@ struct Jump {
   double z = 0;    // robust z-score of the return
 };
 
+// A rule evaluated outside the validators over rows its caller scored, e.g. "ae_anomaly", the
+// autoencoder of dl/autoencoder.h (docs/anomaly.md). It flags unusual market states, not data
+// errors: it does not count in rows_bad or the score, and only flags (drops nothing).
+struct ExternalRule {
+  std::string name;         // e.g. "ae_anomaly"
+  std::string description;  // one line for people: what was scored and the threshold
+  int64_t rows = 0;         // rows with a score
+  int64_t hits = 0;         // rows above the threshold
+  int64_t events = 0;       // runs of consecutive hit rows
+  std::vector<Example> worst;  // one per event, highest peak first, ties by time
+  bool operator==(const ExternalRule&) const = default;
+};
+
+// Counts the hits (score > threshold) and events of per-row scores (NaN = not scored, ends a
+// run) and keeps the `max_examples` worst events: ts / end = first / last row of the run,
+// severity = its peak score, why = "peak <score> at <time>, <n> rows, threshold <t>".
+// `time` and `score` have the same length.
+ExternalRule SummarizeExternalRule(std::string name, std::string description,
+                                   std::span<const UnixNanos> time,
+                                   std::span<const double> score, double threshold,
+                                   size_t max_examples);
+
 struct QualityReport {
-  std::string kind;    // "ticks" or "bars"
+  std::string kind;    // "ticks", "bars", or "dataset" (only external rules over dataset rows)
   std::string symbol;
   std::string policy_hash;  // CleaningPolicy::HashHex()
   int price_decimals = 5;
@@ -87,6 +110,9 @@ struct QualityReport {
   int64_t rows_while_closed = 0;  // rows stamped while the market was closed (not a rule)
 
   std::vector<RuleStats> rules;  // the rules of this kind, in RuleId order
+  // Rules evaluated outside the validator (not in the score); rendered after `rules`, and not at
+  // all when empty (so reports without them are byte-identical to before).
+  std::vector<ExternalRule> external_rules;
 
   std::vector<GapRow> gaps;  // in time order, at most ReportOptions::max_gaps
   int64_t gap_count = 0;
