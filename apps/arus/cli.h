@@ -37,6 +37,8 @@ Command AddDatasetCommand(CLI::App& root, const GlobalFlags& g);
 Command AddTrainCommand(CLI::App& root, const GlobalFlags& g);
 Command AddModelsCommand(CLI::App& root, const GlobalFlags& g);
 Command AddPredictCommand(CLI::App& root, const GlobalFlags& g);
+Command AddAnomalyCommand(CLI::App& root, const GlobalFlags& g);
+Command AddRunCommand(CLI::App& root, const GlobalFlags& g);
 
 // The instrument table's spelling of a known symbol ("eur/usd" -> "EURUSD"); others unchanged.
 std::string CanonicalSymbol(const std::string& symbol);

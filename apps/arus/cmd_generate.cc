@@ -7,6 +7,7 @@
 #include "core/progress.h"
 #include "fx/instrument.h"
 #include "ingest/synthetic_market.h"
+#include "pipeline/generate.h"
 #include "store/tick_store.h"
 
 namespace arus::cli {
@@ -24,9 +25,6 @@ struct GenerateArgs {
   bool replace = false;
   bool json = false;
 };
-
-// Trading days of ticks kept in memory before one store transaction: fewer manifest commits.
-constexpr int kDaysPerAppend = 5;
 
 Status RunGenerate(const GenerateArgs& a, const GlobalFlags& g) {
   ingest::SyntheticOptions opt;
@@ -49,47 +47,25 @@ Status RunGenerate(const GenerateArgs& a, const GlobalFlags& g) {
   ARUS_ASSIGN_OR_RETURN(auto market, ingest::SyntheticMarket::Create(opt, table));
   ARUS_ASSIGN_OR_RETURN(auto store, store::TickStore::Open(a.store, store::OpenMode::kReadWrite));
 
-  const std::vector<fx::Instrument>& instruments = market->Instruments();
-  const size_t n = instruments.size();
-  std::vector<std::vector<QuoteTick>> day(n), pending(n);
-  std::vector<store::AppendStats> stats(n);
-  store::AppendOptions append_opt;
-  append_opt.replace = a.replace;
-  auto flush = [&]() -> Status {
-    for (size_t i = 0; i < n; ++i) {
-      if (pending[i].empty()) continue;
-      ARUS_ASSIGN_OR_RETURN(store::AppendStats s,
-                            store->Append(instruments[i].symbol, pending[i],
-                                          instruments[i].price_precision, append_opt));
-      stats[i].ticks_in += s.ticks_in;
-      stats[i].ticks_added += s.ticks_added;
-      stats[i].ticks_duplicate += s.ticks_duplicate;
-      stats[i].ticks_replaced += s.ticks_replaced;
-      stats[i].partitions_written += s.partitions_written;
-      pending[i].clear();
-    }
-    return Status::Ok();
-  };
-
   const auto start = std::chrono::steady_clock::now();
   ProgressBar progress("generate", 1000, !g.quiet);
-  int days = 0;
-  while (true) {
-    ARUS_ASSIGN_OR_RETURN(bool more, market->NextDay(&day));
-    if (!more) break;
-    for (size_t i = 0; i < n; ++i) pending[i].insert(pending[i].end(), day[i].begin(), day[i].end());
-    if (++days % kDaysPerAppend == 0) ARUS_RETURN_IF_ERROR(flush());
-    progress.Update(static_cast<uint64_t>(market->Progress() * 1000));
-  }
-  ARUS_RETURN_IF_ERROR(flush());
+  ARUS_ASSIGN_OR_RETURN(
+      pipeline::GenerateResult gen,
+      pipeline::GenerateIntoStore(*market, *store, a.replace, [&](double fraction) {
+        progress.Update(static_cast<uint64_t>(fraction * 1000));
+      }));
   progress.Finish();
+  const std::vector<fx::Instrument>& instruments = gen.instruments;
+  const std::vector<store::AppendStats>& stats = gen.stats;
+  const size_t n = instruments.size();
+  const int days = gen.trading_days;
   const double secs =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const std::string calendar_path =
       a.calendar.empty() ? a.store + "/economic_calendar.csv" : a.calendar;
   if (opt.news) {
-    ARUS_RETURN_IF_ERROR(ingest::WriteEconomicCalendarCsv(calendar_path, market->Events()));
+    ARUS_RETURN_IF_ERROR(ingest::WriteEconomicCalendarCsv(calendar_path, gen.events));
   }
 
   int64_t total_in = 0, total_added = 0;
@@ -100,7 +76,7 @@ Status RunGenerate(const GenerateArgs& a, const GlobalFlags& g) {
   j["from"] = opt.from.ToIso();
   j["to"] = opt.to.ToIso();
   j["trading_days"] = days;
-  j["economic_events"] = market->Events().size();
+  j["economic_events"] = gen.events.size();
   if (opt.news) j["economic_calendar"] = calendar_path;
   j["symbols"] = nlohmann::json::array();
   for (size_t i = 0; i < n; ++i) {
@@ -131,7 +107,7 @@ Status RunGenerate(const GenerateArgs& a, const GlobalFlags& g) {
                   static_cast<long long>(stats[i].ticks_duplicate));
     }
     if (opt.news) {
-      std::printf("economic calendar: %zu scheduled events -> %s\n", market->Events().size(),
+      std::printf("economic calendar: %zu scheduled events -> %s\n", gen.events.size(),
                   calendar_path.c_str());
     }
   }

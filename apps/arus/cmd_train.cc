@@ -12,12 +12,14 @@
 #include "core/file.h"
 #include "core/format.h"
 #include "core/progress.h"
+#include "dl/learners.h"
 #include "features/build.h"
 #include "features/dataset.h"
 #include "features/feature_set.h"
 #include "ml/registry.h"
 #include "store/tick_store.h"
 #include "validation/experiment.h"
+#include "validation/model_export.h"
 
 namespace arus::cli {
 
@@ -163,6 +165,20 @@ Status RunTrain(const TrainArgs& a, const GlobalFlags& g) {
     progress.SetTotal(total);
     progress.Update(done);
   };
+  // Deep-learning fits report their epoch and losses into the same bar (reset on every exit).
+  struct DlProgressReset {
+    ~DlProgressReset() { dl::SetTrainProgress(nullptr); }
+  } dl_progress_reset;
+  dl::SetTrainProgress([&](const dl::TrainProgress& p) {
+    char buf[160];
+    int len = std::snprintf(buf, sizeof buf, "%s epoch %zu/%zu loss %.4f", p.learner.c_str(),
+                            p.epoch, p.epochs, p.train_loss);
+    if (p.val_loss >= 0 && len > 0 && static_cast<size_t>(len) < sizeof buf) {
+      std::snprintf(buf + len, sizeof buf - len, " val %.4f", p.val_loss);
+    }
+    progress.SetStatus(buf);
+    progress.Add(0);
+  });
   ro.on_fold = [&](const validation::FoldResult& f) {
     if (!human) return;
     std::printf(
@@ -175,6 +191,7 @@ Status RunTrain(const TrainArgs& a, const GlobalFlags& g) {
     std::fflush(stdout);
   };
   ARUS_ASSIGN_OR_RETURN(validation::ExperimentResult r, validation::RunExperiment(c, d, ro));
+  progress.SetStatus("");
   progress.Finish();
 
   // metrics.json and the out-of-sample predictions.
@@ -190,29 +207,9 @@ Status RunTrain(const TrainArgs& a, const GlobalFlags& g) {
   const std::string models_dir = a.models.empty() ? c.models : a.models;
   nlohmann::json saved = nlohmann::json::object();
   if (!a.no_save) {
-    ml::ModelRegistry reg(models_dir);
-    const UnixNanos now = LiveClock().Now();
-    for (size_t m = 0; m < r.final_models.size(); ++m) {
-      ml::ModelManifest man;
-      man.name = c.name + "-" + r.model_names[m];
-      man.label = d.label;
-      man.symbol = ds.symbol;
-      man.base_timeframe = ds.base_timeframe;
-      man.feature_set_name = ds.feature_set_name;
-      man.feature_set_hash = ds.feature_set_hash;
-      man.dataset = origin;
-      man.data_from = d.time.front();
-      man.data_to = d.time.back();
-      man.train_rows = d.x.rows;
-      man.seed = c.seed;
-      man.created_at = now;
-      nlohmann::json v = validation::ModelValidationJson(r, m);
-      v["experiment"] = c.name;
-      v["config_hash"] = c.hash;
-      man.validation_json = v.dump();
-      ARUS_ASSIGN_OR_RETURN(std::string id, reg.Save(*r.final_models[m], man));
-      saved[r.model_names[m]] = id;
-    }
+    ARUS_ASSIGN_OR_RETURN(auto ids, validation::SaveFinalModels(c, d, r, ds, origin, models_dir,
+                                                                LiveClock().Now()));
+    for (const auto& [name, id] : ids) saved[name] = id;
   }
   j["saved_models"] = saved;
   j["models_dir"] = models_dir;

@@ -3,6 +3,7 @@
 #include <vector>
 
 #include "cli.h"
+#include "dl/learners.h"
 #include "fx/instrument.h"
 
 namespace arus::cli {
@@ -32,6 +33,8 @@ Status ParseTimeRange(const std::string& from, const std::string& to, UnixNanos*
 
 int main(int argc, char** argv) {
   using namespace arus::cli;
+  // The deep-learning learners join the ml catalogue (ml cannot depend on dl).
+  arus::dl::RegisterLearners();
   CLI::App app{
       "arus — FX market data from raw ticks to trading decisions.\n"
       "Run `arus COMMAND --help` for the options of a command."};
@@ -48,7 +51,8 @@ int main(int argc, char** argv) {
                                    AddIndicatorsCommand(app, g), AddFeaturesCommand(app, g),
                                    AddExternalCommand(app, g),
                                    AddDatasetCommand(app, g), AddTrainCommand(app, g),
-                                   AddModelsCommand(app, g), AddPredictCommand(app, g)};
+                                   AddModelsCommand(app, g), AddPredictCommand(app, g),
+                                   AddRunCommand(app, g), AddAnomalyCommand(app, g)};
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
