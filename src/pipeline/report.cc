@@ -576,7 +576,8 @@ std::string BarChart(const std::vector<Bar>& bars, YFormat f, const std::string&
         cx - bw / 2, std::min(y0, y1), bw, std::max(std::abs(y1 - y0), 0.8), colour);
     std::string vt =
         f == YFormat::kPercent ? SignedPct(v, 1) : Signed(v, std::abs(v) >= 1000 ? 0 : 2);
-    double ty = v >= 0 ? y1 - 5 : y1 + 13;
+    // Negative values are labelled just above the zero line, clear of the category labels.
+    double ty = v >= 0 ? y1 - 5 : y0 - 5;
     if (values) {
       o += Sprintf(
           "<text x=\"%.1f\" y=\"%.1f\" text-anchor=\"middle\" font-size=\"11\" "

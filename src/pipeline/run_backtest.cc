@@ -256,9 +256,14 @@ Status RunBacktestStages(RunState& st, StageDisplay& display, RunSummary* summar
                                                                : nlohmann::json()}});
   }
   metrics["model_backtests"] = trials;
-  metrics["validation_pooled"] = st.validation_json.contains("pooled")
-                                     ? st.validation_json["pooled"]
-                                     : nlohmann::json();
+  // Each model's pooled out-of-sample validation metrics (validation.json has the folds).
+  nlohmann::json pooled = nlohmann::json::object();
+  if (const auto v = st.validation_json.find("validation"); v != st.validation_json.end()) {
+    for (const auto& [model, mv] : v->items()) {
+      if (mv.contains("pooled")) pooled[model] = mv["pooled"];
+    }
+  }
+  metrics["validation_pooled"] = pooled;
   ARUS_RETURN_IF_ERROR(WriteFileAtomic(st.run_dir + "/metrics.json", metrics.dump(2) + "\n"));
   ARUS_RETURN_IF_ERROR(backtest::WriteTradesCsv(main.result, instruments,
                                                 st.run_dir + "/trades.csv"));
