@@ -3,7 +3,7 @@
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 ARUS := $(BUILD)/apps/arus/arus
-DEMO := out/demo
+RUNS := out/runs
 
 .PHONY: all deps configure build run test bench clean
 
@@ -20,10 +20,10 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD)
 
-# The main job on the built-in example data: generate a synthetic market into a store, show what
-# it holds, and build bars from it.
+# The main job on the built-in example data: `arus run --config examples/demo.toml` (data ->
+# quality -> features -> walk-forward training -> backtest -> report) into out/runs/.
 run: build
-	@bash scripts/demo.sh $(ARUS) $(DEMO)
+	@bash scripts/demo.sh $(ARUS) $(RUNS)
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j 2 --timeout 600
