@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "core/memory.h"
+
 namespace arus::bars {
 
 BarResampler::BarResampler(Timeframe timeframe, const fx::FxCalendar& calendar)
@@ -10,6 +12,8 @@ BarResampler::BarResampler(Timeframe timeframe, const fx::FxCalendar& calendar)
 BarResampler::State BarResampler::state() const { return s_; }
 
 void BarResampler::Restore(const State& s) { s_ = s; }
+
+void BarResampler::ReserveCompleted(size_t n) { ReserveForWrite(completed_, n); }
 
 void BarResampler::Emit() {
   Bar b = *s_.forming;
@@ -77,9 +81,16 @@ Status BarResampler::Update(const Bar& fine) {
 Result<std::vector<Bar>> ResampleBars(std::span<const Bar> fine, Timeframe timeframe,
                                       const fx::FxCalendar& calendar) {
   BarResampler r(timeframe, calendar);
+  if (!fine.empty()) {
+    // At most one coarse bar per fine bar and per bucket the span covers (a few spare for
+    // calendar buckets shorter than nominal), reserved and mapped in at once.
+    const int64_t span = (fine.back().ts_close - fine.front().ts_open).count();
+    const int64_t buckets = span / NominalDuration(timeframe).count() + 8;
+    r.ReserveCompleted(std::min(fine.size(), static_cast<size_t>(buckets)));
+  }
   for (const Bar& b : fine) ARUS_RETURN_IF_ERROR(r.Update(b));
   r.Flush();
-  return r.completed();
+  return r.TakeCompleted();
 }
 
 }  // namespace arus::bars

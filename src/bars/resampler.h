@@ -34,6 +34,10 @@ class BarResampler {
 
   const std::vector<Bar>& completed() const { return completed_; }
   void ClearCompleted() { completed_.clear(); }
+  // Moves the completed bars out (the resampler keeps none).
+  std::vector<Bar> TakeCompleted() { return std::move(completed_); }
+  // Room for n completed bars, mapped in at once when large (core/memory.h).
+  void ReserveCompleted(size_t n);
 
   // State for checkpoints: the bar still forming (with its tick-weighted spread sum) and the last
   // fine bar's ts_open.

@@ -9,6 +9,7 @@
 #include <set>
 
 #include "core/file.h"
+#include "core/memory.h"
 #include "store/partition_file.h"
 #include "store/store_internal.h"
 #include "store/tick_store.h"
@@ -682,8 +683,16 @@ Result<std::unique_ptr<BarScanner>> TickStore::ScanBars(const BarSeriesKey& key,
 
 Result<BarData> TickStore::ReadAllBars(const BarSeriesKey& key, UnixNanos from,
                                        UnixNanos to) const {
-  ARUS_ASSIGN_OR_RETURN(std::unique_ptr<BarScanner> scanner, ScanBars(key, from, to));
+  ARUS_ASSIGN_OR_RETURN(std::shared_ptr<const BarSeriesState> st, FindBarSeries(key));
+  // Room for every bar of the partitions that overlap the range, mapped in at once.
+  size_t most = 0;
+  for (const BarPartitionEntry& p : st->manifest.partitions) {
+    if (UnixNanos(p.last_ts) >= from && UnixNanos(p.first_ts) < to) most += p.bar_count;
+  }
   BarData out;
+  ReserveForWrite(out.bars, most);
+  ReserveForWrite(out.flags, most);
+  std::unique_ptr<BarScanner> scanner(new BarScanner(std::move(st), from, to));
   while (true) {
     ARUS_ASSIGN_OR_RETURN(BarBatch batch, scanner->Next());
     if (batch.empty()) break;
