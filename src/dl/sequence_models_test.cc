@@ -16,6 +16,7 @@
 #include "ml/ensemble.h"
 #include "ml/learners.h"
 #include "ml/model.h"
+#include "validation/experiment.h"
 
 namespace arus::dl {
 namespace {
@@ -414,6 +415,17 @@ TEST(TorchVersusNetTest, EveryArchitectureMatchesTorch) {
 }
 
 // ---- Parameters and errors ---------------------------------------------------------------------
+
+// The shipped example experiment configures DL learners the way `arus train` reads them.
+TEST_F(Registered, ExampleExperimentParses) {
+  auto c = validation::LoadExperimentConfig(std::string(ARUS_SOURCE_DIR) +
+                                            "/examples/train-dl.toml");
+  ASSERT_TRUE(c.ok()) << c.status().ToString();
+  std::vector<std::string> types;
+  for (const auto& l : c->learners) types.push_back(l.learner);
+  EXPECT_EQ(types, (std::vector<std::string>{"lstm", "transformer", "xgboost"}));
+  EXPECT_EQ(std::get<int64_t>(c->learners[0].params.at("window")), 64);
+}
 
 TEST_F(Registered, CatalogueAndParameterErrors) {
   for (const std::string& l : kLearners) {
