@@ -1,7 +1,8 @@
 // `arus features` end to end on generated data: a dataset with every feature family, its CSV,
-// extension equal to a full build (byte-identical files), and errors.
+// extension equal to a full build (byte-identical files), tick features, and errors.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
@@ -119,6 +120,46 @@ TEST_F(FeaturesCliTest, ExternalFeaturesFromTheStore) {
   EXPECT_GT(known, ds->rows() / 2);
 }
 
+// examples/features-ticks.toml: the [ticks] family from the store's EURUSD ticks, every row
+// filled (ticks precede every M5 close), and extension byte-identical to a full build.
+TEST_F(FeaturesCliTest, TickFeaturesFromTheStoreAndExtension) {
+  const std::string spec = std::string(ARUS_SOURCE_DIR) + "/examples/features-ticks.toml";
+  const fs::path out = dir_ / "ticks.ds", part = dir_ / "ticks_part.ds";
+  const std::string base = "features --config " + spec + " --store " + Store();
+  const RunResult r = RunArus(base + " --json --output " + out.string() + " --to 2024-01-12");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const nlohmann::json j = nlohmann::json::parse(r.out);
+  const std::vector<std::string> names = j["features"];
+  const std::vector<std::string> ticks = {"tick_spread_30s",    "tick_spread_5m",
+                                          "tick_imbalance_5m",  "tick_intensity_1m",
+                                          "tick_intensity_15m", "tick_slippage_5m"};
+  ASSERT_GE(names.size(), ticks.size());
+  // The tick columns come last, in spec order.
+  EXPECT_TRUE(std::equal(ticks.begin(), ticks.end(), names.end() - 6)) << j["features"].dump();
+  Result<features::Dataset> ds = features::ReadDataset(out.string());
+  ASSERT_TRUE(ds.ok()) << ds.status().ToString();
+  EXPECT_NE(ds->feature_set_text.find("[ticks]"), std::string::npos);
+  ASSERT_GT(ds->rows(), 1500u);
+  for (const std::string& name : ticks) {
+    const auto& col = ds->features[static_cast<size_t>(ds->FeatureIndex(name))];
+    for (size_t i = 0; i < ds->rows(); ++i) ASSERT_TRUE(std::isfinite(col[i])) << name << " " << i;
+  }
+  // Spread averages in pips, slippage at least half of it.
+  const auto& spread = ds->features[static_cast<size_t>(ds->FeatureIndex("tick_spread_5m"))];
+  const auto& slip = ds->features[static_cast<size_t>(ds->FeatureIndex("tick_slippage_5m"))];
+  for (size_t i = 0; i < ds->rows(); ++i) {
+    ASSERT_GT(spread[i], 0.01);
+    ASSERT_LT(spread[i], 20.0);
+    ASSERT_GE(slip[i], 0.5 * spread[i]);
+  }
+  ASSERT_EQ(RunArus(base + " -q --output " + part.string() + " --to 2024-01-08T10:07").exit_code,
+            0);
+  const RunResult ext =
+      RunArus(base + " -q --extend --output " + part.string() + " --to 2024-01-12");
+  ASSERT_EQ(ext.exit_code, 0) << ext.err;
+  EXPECT_EQ(Slurp(part), Slurp(out));
+}
+
 TEST_F(FeaturesCliTest, ErrorsAreOneLineWithFileAndKey) {
   const fs::path bad = dir_ / "bad.toml";
   std::ofstream(bad) << "symbol = \"EURUSD\"\n[indicators]\nM5 = \"rsi(0)\"\n";
@@ -127,6 +168,13 @@ TEST_F(FeaturesCliTest, ErrorsAreOneLineWithFileAndKey) {
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("bad.toml:3"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("rsi"), std::string::npos) << r.err;
+  // A bad half-life in [ticks].
+  std::ofstream(bad) << "symbol = \"EURUSD\"\n[ticks]\nspread = \"5q\"\n";
+  r = RunArus("features --config " + bad.string() + " --store " + Store() + " --output " +
+              (dir_ / "x.ds").string());
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("bad.toml:3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("ticks.spread"), std::string::npos) << r.err;
   // A symbol the store does not hold.
   std::ofstream(bad) << "symbol = \"AUDNZD\"\n";
   r = RunArus("features --config " + bad.string() + " --store " + Store() + " --output " +

@@ -171,4 +171,21 @@ Result<Duration> ParseDuration(std::string_view text) {
   return Duration(r);
 }
 
+std::string CanonicalDuration(Duration d) {
+  const int64_t ns = d.count();
+  struct Unit {
+    int64_t n;
+    const char* name;
+  };
+  static constexpr Unit kUnits[] = {{kNanosPerDay, "d"},    {kNanosPerHour, "h"},
+                                    {kNanosPerMinute, "m"}, {kNanosPerSecond, "s"},
+                                    {kNanosPerMilli, "ms"}, {kNanosPerMicro, "us"}};
+  if (ns != 0) {
+    for (const Unit& u : kUnits) {
+      if (ns % u.n == 0) return std::to_string(ns / u.n) + u.name;
+    }
+  }
+  return std::to_string(ns) + "ns";
+}
+
 }  // namespace arus

@@ -81,5 +81,8 @@ Result<UnixNanos> ParseIsoUtc(std::string_view text);
 
 // Parses a duration such as "500ms", "30s", "5m", "4h", "2d", "250us", "10ns".
 Result<Duration> ParseDuration(std::string_view text);
+// Duration text in the largest unit that divides it exactly ("10m", "90m", "1d", "1500ms",
+// "7ns"); ParseDuration reads it back. Canonical configs and column names use it.
+std::string CanonicalDuration(Duration d);
 
 }  // namespace arus

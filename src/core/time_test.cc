@@ -69,5 +69,22 @@ TEST(TimeTest, ParseDuration) {
   EXPECT_FALSE(ParseDuration("99999999999999d").ok());
 }
 
+TEST(TimeTest, CanonicalDurationUsesTheLargestExactUnitAndRoundTrips) {
+  using std::chrono::milliseconds, std::chrono::minutes, std::chrono::seconds;
+  EXPECT_EQ(CanonicalDuration(minutes(5)), "5m");
+  EXPECT_EQ(CanonicalDuration(minutes(90)), "90m");
+  EXPECT_EQ(CanonicalDuration(seconds(90)), "90s");
+  EXPECT_EQ(CanonicalDuration(std::chrono::hours(2)), "2h");
+  EXPECT_EQ(CanonicalDuration(std::chrono::hours(48)), "2d");
+  EXPECT_EQ(CanonicalDuration(milliseconds(1500)), "1500ms");
+  EXPECT_EQ(CanonicalDuration(std::chrono::microseconds(1500)), "1500us");
+  EXPECT_EQ(CanonicalDuration(Duration(7)), "7ns");
+  EXPECT_EQ(CanonicalDuration(Duration(0)), "0ns");
+  for (Duration d : {Duration(minutes(5)), Duration(seconds(90)), Duration(milliseconds(250)),
+                     Duration(std::chrono::hours(48)), Duration(7)}) {
+    EXPECT_EQ(*ParseDuration(CanonicalDuration(d)), d);
+  }
+}
+
 }  // namespace
 }  // namespace arus

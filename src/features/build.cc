@@ -5,6 +5,7 @@
 
 #include "bars/bar_aggregator.h"
 #include "bars/resampler.h"
+#include "core/memory.h"
 #include "fx/calendar.h"
 #include "fx/instrument.h"
 #include "features/external_features.h"
@@ -100,12 +101,33 @@ Result<UnixNanos> ResolveEnd(std::vector<std::vector<Bar>>* source, UnixNanos to
   return end;
 }
 
-// Feeds every symbol's source bars in order of ts_open through the engine, then advances the
-// clock to `end`, the instant the data read ends: every bar closed by then is complete; later
-// buckets stay forming in the checkpoint.
+// The target's ticks in [from, end) for the engine's tick features (null when it has none).
+// The caller checked that the store holds ticks of the target.
+Result<std::unique_ptr<store::TickScanner>> ScanTicks(const store::TickStore& store,
+                                                      const FeatureEngine& engine, UnixNanos from,
+                                                      UnixNanos end) {
+  if (!engine.needs_ticks() || end <= from) return std::unique_ptr<store::TickScanner>();
+  return store.Scan(engine.symbols()[0], from, end);
+}
+
+// [ticks] reads the target's quote ticks: a bar-only series cannot give them.
+Status CheckTicksStored(const store::TickStore& store, const FeatureSetSpec& spec) {
+  if (spec.ticks.empty()) return Status::Ok();
+  const std::vector<std::string> syms = store.Symbols();
+  if (std::find(syms.begin(), syms.end(), spec.symbol) != syms.end()) return Status::Ok();
+  return FailedPrecondition("feature set '" + spec.name + "' has [ticks] features but the store " +
+                            store.dir() + " holds no ticks of " + spec.symbol +
+                            " (only bars, or nothing)");
+}
+
+// Feeds every symbol's source bars in order of ts_open and the target's ticks (if `ticks`) in
+// order of ts_event through the engine, merged in time order (a bar before a tick at its open),
+// then advances the clock to `end`, the instant the data read ends: every bar closed by then is
+// complete; later buckets stay forming in the checkpoint. The ticks must end before `end`.
 // Rows at or after `from` go to `ds`, whose feature columns must be sized to the engine's.
-Status Drive(FeatureEngine& engine, const std::vector<std::vector<Bar>>& source, UnixNanos end,
-             UnixNanos from, const BuildOptions& options, Dataset* ds) {
+Status Drive(FeatureEngine& engine, const std::vector<std::vector<Bar>>& source,
+             store::TickScanner* ticks, UnixNanos end, UnixNanos from, const BuildOptions& options,
+             Dataset* ds) {
   int64_t total = 0;
   for (const auto& s : source) total += static_cast<int64_t>(s.size());
   // At most one row per source bar of the target, usually far fewer.
@@ -113,10 +135,12 @@ Status Drive(FeatureEngine& engine, const std::vector<std::vector<Bar>>& source,
       std::max<int64_t>(1, bars::NominalDuration(engine.spec().base_timeframe).count() /
                                kNanosPerMinute);
   const size_t expect = ds->rows() + source[0].size() / static_cast<size_t>(ratio) + 16;
-  ds->time.reserve(expect);
-  for (auto& c : ds->features) c.reserve(expect);
+  ReserveForWrite(ds->time, expect);
+  for (auto& c : ds->features) ReserveForWrite(c, expect);  // mapped in at once: core/memory.h
   std::vector<size_t> pos(source.size(), 0);
   int64_t done = 0;
+  std::span<const QuoteTick> batch;  // the scanner's current block
+  size_t ti = 0;
   while (true) {
     size_t pick = source.size();
     for (size_t s = 0; s < source.size(); ++s) {
@@ -124,6 +148,21 @@ Status Drive(FeatureEngine& engine, const std::vector<std::vector<Bar>>& source,
           (pick == source.size() || source[s][pos[s]].ts_open < source[pick][pos[pick]].ts_open)) {
         pick = s;
       }
+    }
+    // Ticks before the next bar's open (PushTick moves the clock to each).
+    const UnixNanos next_bar =
+        pick == source.size() ? UnixNanos::Max() : source[pick][pos[pick]].ts_open;
+    while (ticks != nullptr) {
+      if (ti == batch.size()) {
+        ARUS_ASSIGN_OR_RETURN(batch, ticks->Next());
+        ti = 0;
+        if (batch.empty()) {
+          ticks = nullptr;
+          break;
+        }
+      }
+      if (batch[ti].ts_event >= next_bar) break;
+      ARUS_RETURN_IF_ERROR(engine.PushTick(0, batch[ti++]));
     }
     if (pick == source.size()) break;
     const Bar& b = source[pick][pos[pick]++];
@@ -231,6 +270,7 @@ Result<Dataset> BuildDataset(const store::TickStore& store, const FeatureSetSpec
   std::unique_ptr<ExternalFeatureSource> external;
   ARUS_ASSIGN_OR_RETURN(std::unique_ptr<FeatureEngine> engine,
                         MakeEngine(store, spec, options, &external));
+  ARUS_RETURN_IF_ERROR(CheckTicksStored(store, spec));
   UnixNanos source_from = UnixNanos::Min();
   if (options.from != UnixNanos::Min()) {
     const int64_t back = engine->Lookback().count();
@@ -249,7 +289,9 @@ Result<Dataset> BuildDataset(const store::TickStore& store, const FeatureSetSpec
   ds.feature_set_text = spec.ToCanonicalText();
   ds.feature_names = engine->feature_names();
   ds.features.resize(ds.feature_names.size());
-  ARUS_RETURN_IF_ERROR(Drive(*engine, source, end, options.from, options, &ds));
+  ARUS_ASSIGN_OR_RETURN(std::unique_ptr<store::TickScanner> ticks,
+                        ScanTicks(store, *engine, source_from, end));
+  ARUS_RETURN_IF_ERROR(Drive(*engine, source, ticks.get(), end, options.from, options, &ds));
   ARUS_RETURN_IF_ERROR(AddLabels(spec, source[0], engine->now(), &ds));
   ds.checkpoint = WrapCheckpoint(source_from, engine->SaveState());
   return ds;
@@ -268,15 +310,19 @@ Result<Dataset> ExtendDataset(const store::TickStore& store, const FeatureSetSpe
   ARUS_ASSIGN_OR_RETURN(std::unique_ptr<FeatureEngine> engine,
                         MakeEngine(store, spec, options, &external));
   ARUS_RETURN_IF_ERROR(engine->LoadState(state));
+  ARUS_RETURN_IF_ERROR(CheckTicksStored(store, spec));
   if (options.to <= engine->now()) {
     return InvalidArgument("--to " + options.to.ToIso() + " is not after the dataset's end " +
                            engine->now().ToIso());
   }
-  // Only bars from the checkpoint's clock on feed the engine.
+  // Only bars and ticks from the checkpoint's clock on feed the engine: the ticks before it were
+  // read by the build that made the checkpoint (up to its clock, exclusive).
   ARUS_ASSIGN_OR_RETURN(auto source, LoadAll(store, *engine, spec.price, engine->now(), options.to));
   ARUS_ASSIGN_OR_RETURN(UnixNanos end, ResolveEnd(&source, options.to));
+  ARUS_ASSIGN_OR_RETURN(std::unique_ptr<store::TickScanner> ticks,
+                        ScanTicks(store, *engine, engine->now(), end));
   Dataset ds = existing;
-  ARUS_RETURN_IF_ERROR(Drive(*engine, source, end, UnixNanos::Min(), options, &ds));
+  ARUS_RETURN_IF_ERROR(Drive(*engine, source, ticks.get(), end, UnixNanos::Min(), options, &ds));
   // Labels read the future: recompute them from the same source start as the first build.
   ARUS_ASSIGN_OR_RETURN(std::vector<Bar> target,
                         LoadSourceBars(store, spec.symbol, spec.price, source_from, options.to));

@@ -1,6 +1,7 @@
 // Materialising a feature set into a dataset from a store: reads the M1 source bars of every
-// symbol of the set, runs the FeatureEngine over them in time order (a loop over the streaming
-// path), keeps the rows in [from, to), and adds the labels computed on the target's base bars.
+// symbol of the set (and, when the set has [ticks], streams the target's quote ticks over the same
+// range), runs the FeatureEngine over them merged in time order (a loop over the streaming path),
+// keeps the rows in [from, to), and adds the labels computed on the target's base bars.
 // Extending a dataset continues from its checkpoint: only the new rows are computed (labels,
 // which read the future, are recomputed from the bars), and the result equals a full build.
 // Thread-safety: reentrant; the store is read-only here.
@@ -35,6 +36,7 @@ struct BuildOptions {
   std::function<void(int64_t, int64_t)> progress;
 };
 
+// FailedPrecondition when the spec has [ticks] and the store holds no ticks of its symbol.
 Result<Dataset> BuildDataset(const store::TickStore& store, const FeatureSetSpec& spec,
                              const BuildOptions& options);
 // Appends the rows after `existing`'s last one up to options.to (options.from is ignored).

@@ -13,6 +13,7 @@
 #include "indicators/kernels_price.h"
 #include "indicators/kernels_volume.h"
 #include "indicators/registry.h"
+#include "indicators/tick_kernels.h"
 
 namespace arus::features {
 
@@ -123,6 +124,17 @@ struct FeatureEngine::Impl {
   std::vector<Triangle> triangles;
   size_t tri_col = 0;
   size_t external_col = 0;
+  // Tick kernels of the target ([ticks]), in column order from tick_col.
+  bool has_ticks = false;
+  std::vector<indicators::SpreadEwma> tick_spread;
+  std::vector<indicators::BookImbalance> tick_imbalance;
+  std::vector<indicators::TickIntensity> tick_intensity;
+  std::vector<indicators::TickSlippage> tick_slippage;
+  size_t tick_col = 0;
+  // Market-open gate for ticks (derived from time only, not checkpointed): the market is open
+  // (gate_open) or closed for every instant in [the last tick, gate_until).
+  UnixNanos gate_until = UnixNanos::Min();
+  bool gate_open = false;
   std::vector<double> scratch;
 
   UnixNanos now = UnixNanos::Min();
@@ -132,6 +144,7 @@ struct FeatureEngine::Impl {
 
   Status Build();
   Status Advance(UnixNanos t);
+  bool MarketOpen(UnixNanos t);
   void EmitRow(UnixNanos t);
   void Consume(Stream& s, const Bar& bar);
 };
@@ -247,7 +260,35 @@ Status FeatureEngine::Impl::Build() {
     }
     for (const std::string& n : external->names()) names.push_back(n);
   }
+  tick_col = names.size();
+  has_ticks = !spec.ticks.empty();
+  const double pip = instruments[0]->pip_size;
+  for (Duration hl : spec.ticks.spread) {
+    tick_spread.emplace_back(pip, hl);
+    names.push_back("tick_spread_" + CanonicalDuration(hl));
+  }
+  for (Duration hl : spec.ticks.imbalance) {
+    tick_imbalance.emplace_back(hl);
+    names.push_back("tick_imbalance_" + CanonicalDuration(hl));
+  }
+  for (Duration hl : spec.ticks.intensity) {
+    tick_intensity.emplace_back(hl);
+    names.push_back("tick_intensity_" + CanonicalDuration(hl));
+  }
+  for (Duration hl : spec.ticks.slippage) {
+    tick_slippage.emplace_back(pip, hl, spec.ticks.slippage_latency);
+    names.push_back("tick_slippage_" + CanonicalDuration(hl));
+  }
   return Status::Ok();
+}
+
+bool FeatureEngine::Impl::MarketOpen(UnixNanos t) {
+  if (t >= gate_until) {
+    const fx::FxCalendar& cal = fx::FxCalendar::Default();
+    gate_open = cal.IsOpen(t);
+    gate_until = gate_open ? cal.NextClose(t) : cal.NextOpen(t);
+  }
+  return gate_open;
 }
 
 void FeatureEngine::Impl::Consume(Stream& s, const Bar& bar) {
@@ -314,6 +355,14 @@ void FeatureEngine::Impl::EmitRow(UnixNanos t) {
     row[tri_col + i] = (close[0] - xz / yz) / instruments[0]->pip_size;
   }
   if (external != nullptr && !spec.external.empty()) external->ValuesAt(t, row + external_col);
+  if (has_ticks) {
+    // Every tick pushed so far is older than t (PushTick advances the clock before applying).
+    double* out = row + tick_col;
+    for (const auto& k : tick_spread) *out++ = k.ValueAt(t);
+    for (const auto& k : tick_imbalance) *out++ = k.ValueAt(t);
+    for (const auto& k : tick_intensity) *out++ = k.ValueAt(t);
+    for (const auto& k : tick_slippage) *out++ = k.ValueAt(t);
+  }
   prev_close = close;
 }
 
@@ -387,20 +436,43 @@ Status FeatureEngine::Push(size_t symbol, const Bar& source_bar) {
 
 Status FeatureEngine::AdvanceTo(UnixNanos now) { return impl_->Advance(now); }
 
+bool FeatureEngine::needs_ticks() const { return impl_->has_ticks; }
+
+Status FeatureEngine::PushTick(size_t symbol, const QuoteTick& tick) {
+  Impl& m = *impl_;
+  if (symbol >= m.symbols.size()) return InvalidArgument("feature engine: bad symbol index");
+  if (!m.has_ticks || symbol != 0) return Status::Ok();
+  const UnixNanos t = tick.ts_event;
+  if (t < m.now) {
+    return InvalidArgument("feature engine: " + m.symbols[symbol] + " tick at " + t.ToIso() +
+                           " arrived after the clock reached " + m.now.ToIso());
+  }
+  // Rows at decision times <= t go out first: they must not see this tick.
+  if (t > m.now) ARUS_RETURN_IF_ERROR(m.Advance(t));
+  if (!m.MarketOpen(t)) return Status::Ok();
+  for (auto& k : m.tick_spread) k.Update(tick);
+  for (auto& k : m.tick_imbalance) k.Update(tick);
+  for (auto& k : m.tick_intensity) k.Update(t);
+  for (auto& k : m.tick_slippage) k.Update(tick);
+  return Status::Ok();
+}
+
 Duration FeatureEngine::Lookback() const {
   int64_t longest = 0;
-  auto consider = [&](bars::Timeframe tf, int bars) {
-    // Cumulative kernels (OBV, ADL) never forget their start: no history makes them stable, and
-    // their levels depend on where the dataset starts (docs/features.md).
-    if (bars >= indicators::kNeverStable) return;
-    // Calendar time for `bars` bars of open market: 5 trading days a week, plus a weekend. In
-    // double and capped at 200 years: long periods on W1 would overflow int64 nanoseconds, and
-    // no store holds more history than that.
-    const double open_ns = double(bars) * double(bars::NominalDuration(tf).count());
+  // Calendar time holding `open_ns` of open market: 5 trading days a week, plus a weekend (3
+  // days: room for a holiday next to it). In double and capped at 200 years: long periods on W1
+  // would overflow int64 nanoseconds, and no store holds more history than that.
+  auto with_closures = [&](double open_ns) {
     const double span =
         open_ns + (std::floor(open_ns / (5.0 * kNanosPerDay)) + 1) * 3.0 * kNanosPerDay;
     const double cap = 200.0 * 366 * kNanosPerDay;
     longest = std::max(longest, static_cast<int64_t>(std::min(span, cap)));
+  };
+  auto consider = [&](bars::Timeframe tf, int bars) {
+    // Cumulative kernels (OBV, ADL) never forget their start: no history makes them stable, and
+    // their levels depend on where the dataset starts (docs/features.md).
+    if (bars >= indicators::kNeverStable) return;
+    with_closures(double(bars) * double(bars::NominalDuration(tf).count()));
   };
   for (const Impl::Stream& s : impl_->streams) {
     for (size_t i = 0; i < s.inds.size(); ++i) consider(s.tf, s.inds.indicator(i).StablePeriod());
@@ -409,6 +481,23 @@ Duration FeatureEngine::Lookback() const {
   const bars::Timeframe base = impl_->spec.base_timeframe;
   if (!impl_->corr.empty()) consider(base, impl_->spec.cross.correlation_window + 1);
   if (!impl_->currencies.empty()) consider(base, impl_->spec.cross.strength_window + 1);
+  if (impl_->has_ticks) {
+    // Tick kernels decay in calendar time, but the quote before a closure holds through it: the
+    // state at the first tick after a start inside (or just before) a weekend still carries the
+    // older history. So StableTime of *open* market must lie between the first tick read and any
+    // row; one base bar more keeps the last tick before the row (whose quote is held) inside.
+    Duration stable(0);
+    for (const auto& k : impl_->tick_spread) stable = std::max(stable, k.StableTime());
+    for (const auto& k : impl_->tick_imbalance) stable = std::max(stable, k.StableTime());
+    for (const auto& k : impl_->tick_intensity) stable = std::max(stable, k.StableTime());
+    for (const auto& k : impl_->tick_slippage) stable = std::max(stable, k.StableTime());
+    const int64_t bars_part = longest;
+    longest = 0;
+    with_closures(double(stable.count()) + double(bars::NominalDuration(base).count()));
+    // In whole minutes (the bar part is): builds read from a minute boundary.
+    longest =
+        std::max(bars_part, (longest + kNanosPerMinute - 1) / kNanosPerMinute * kNanosPerMinute);
+  }
   return Duration(longest);
 }
 
@@ -440,6 +529,12 @@ std::vector<uint8_t> FeatureEngine::SaveState() const {
     const std::vector<uint8_t> ext = m.external->SaveState();
     w.PutInt(static_cast<int64_t>(ext.size()));
     for (uint8_t b : ext) w.PutInt(b);
+  }
+  if (m.has_ticks) {
+    for (const auto& k : m.tick_spread) k.Save(w);
+    for (const auto& k : m.tick_imbalance) k.Save(w);
+    for (const auto& k : m.tick_intensity) k.Save(w);
+    for (const auto& k : m.tick_slippage) k.Save(w);
   }
   return w.bytes();
 }
@@ -492,8 +587,15 @@ Status FeatureEngine::LoadState(std::span<const uint8_t> bytes) {
     }
     ARUS_RETURN_IF_ERROR(m.external->LoadState(ext));
   }
+  if (m.has_ticks) {
+    for (auto& k : m.tick_spread) ARUS_RETURN_IF_ERROR(k.Load(r));
+    for (auto& k : m.tick_imbalance) ARUS_RETURN_IF_ERROR(k.Load(r));
+    for (auto& k : m.tick_intensity) ARUS_RETURN_IF_ERROR(k.Load(r));
+    for (auto& k : m.tick_slippage) ARUS_RETURN_IF_ERROR(k.Load(r));
+  }
   if (!r.done()) return bad("trailing bytes");
   m.now = UnixNanos(now);
+  m.gate_until = UnixNanos::Min();
   return Status::Ok();
 }
 

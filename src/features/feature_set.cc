@@ -84,6 +84,39 @@ class SpecParser {
     return Status::Ok();
   }
 
+  // A duration string, or (when `list`) one or an array of them. Each in [lo, hi].
+  Result<std::vector<Duration>> Durations(const toml::table& t, std::string_view key,
+                                          std::string_view qualified, bool list, Duration lo,
+                                          Duration hi) const {
+    std::vector<Duration> out;
+    const toml::node* n = t.get(key);
+    if (n == nullptr) return out;
+    const std::string expect = list ? "expected a duration like \"5m\" or an array of them"
+                                    : "expected a duration like \"100ms\"";
+    std::vector<const toml::node*> items;
+    if (n->is_array() && list) {
+      for (const toml::node& e : *n->as_array()) items.push_back(&e);
+    } else {
+      items.push_back(n);
+    }
+    for (const toml::node* e : items) {
+      if (!e->is_string()) return Err(e, qualified, expect);
+      const std::string text = e->as_string()->get();
+      Result<Duration> d = ParseDuration(text);
+      if (!d.ok()) return Err(e, qualified, d.status().message());
+      if (*d < lo || *d > hi) {
+        return Err(e, qualified,
+                   "'" + text + "' out of range: must be " +
+                       (lo.count() > 0 ? "positive" : "non-negative") + " and at most " +
+                       CanonicalDuration(hi));
+      }
+      out.push_back(*d);
+    }
+    std::sort(out.begin(), out.end());
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
+  }
+
   Result<std::string> Symbol(const std::string& text, const toml::node* n,
                              std::string_view key) const {
     Result<const fx::Instrument*> i = fx::InstrumentTable::Builtin().Find(text);
@@ -143,6 +176,21 @@ std::string FeatureSetSpec::ToCanonicalText() const {
   s += std::string("triangular = ") + (cross.triangular ? "true" : "false") + "\n";
   s += "\n[external]\n";
   for (const auto& [k, v] : external) s += k + " = " + v + "\n";
+  if (!ticks.empty()) {
+    auto list = [](const std::vector<Duration>& ds) {
+      std::string out = "[";
+      for (size_t i = 0; i < ds.size(); ++i) out += (i ? ", " : "") + Quote(CanonicalDuration(ds[i]));
+      return out + "]\n";
+    };
+    s += "\n[ticks]\n";
+    s += "spread = " + list(ticks.spread);
+    s += "imbalance = " + list(ticks.imbalance);
+    s += "intensity = " + list(ticks.intensity);
+    s += "slippage = " + list(ticks.slippage);
+    if (!ticks.slippage.empty()) {
+      s += "slippage_latency = " + Quote(CanonicalDuration(ticks.slippage_latency)) + "\n";
+    }
+  }
   return s;
 }
 
@@ -163,7 +211,7 @@ Result<FeatureSetSpec> ParseFeatureSet(std::string_view toml_text, std::string_v
   SpecParser p(file);
   ARUS_RETURN_IF_ERROR(p.UnknownKeys(root,
                                      {"name", "symbol", "base_timeframe", "price", "labels",
-                                      "indicators", "trend", "cross", "external"},
+                                      "indicators", "trend", "cross", "external", "ticks"},
                                      "the top level"));
   FeatureSetSpec spec;
   ARUS_ASSIGN_OR_RETURN(spec.name, p.String(root, "name", false, "unnamed"));
@@ -259,6 +307,31 @@ Result<FeatureSetSpec> ParseFeatureSet(std::string_view toml_text, std::string_v
       std::ostringstream os;
       v.visit([&](const auto& x) { os << x; });
       spec.external[std::string(k.str())] = os.str();
+    }
+  }
+  if (const toml::node* n = root.get("ticks")) {
+    if (!n->is_table()) return p.Err(n, "ticks", "expected a table");
+    const toml::table& t = *n->as_table();
+    ARUS_RETURN_IF_ERROR(p.UnknownKeys(
+        t, {"spread", "imbalance", "intensity", "slippage", "slippage_latency"}, "[ticks]"));
+    const Duration one(1);
+    ARUS_ASSIGN_OR_RETURN(spec.ticks.spread,
+                          p.Durations(t, "spread", "ticks.spread", true, one, kMaxTickHalfLife));
+    ARUS_ASSIGN_OR_RETURN(spec.ticks.imbalance, p.Durations(t, "imbalance", "ticks.imbalance", true,
+                                                            one, kMaxTickHalfLife));
+    ARUS_ASSIGN_OR_RETURN(spec.ticks.intensity, p.Durations(t, "intensity", "ticks.intensity", true,
+                                                            one, kMaxTickHalfLife));
+    ARUS_ASSIGN_OR_RETURN(spec.ticks.slippage, p.Durations(t, "slippage", "ticks.slippage", true,
+                                                           one, kMaxTickHalfLife));
+    ARUS_ASSIGN_OR_RETURN(std::vector<Duration> latency,
+                          p.Durations(t, "slippage_latency", "ticks.slippage_latency", false,
+                                      Duration(0), kMaxTickLatency));
+    if (!latency.empty()) {
+      if (spec.ticks.slippage.empty()) {
+        return p.Err(t.get("slippage_latency"), "ticks.slippage_latency",
+                     "given without a slippage half-life (ticks.slippage)");
+      }
+      spec.ticks.slippage_latency = latency[0];
     }
   }
   return spec;

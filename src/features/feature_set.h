@@ -21,6 +21,12 @@
 //   triangular = true                  # deviation from the rate implied by two legs
 //   [external]                         # see docs/external-data.md
 //   ...
+//   [ticks]                            # tick-level features of the target (half-lives)
+//   spread = "5m"                      # or a list: ["1m", "15m"]
+//   imbalance = "5m"
+//   intensity = "1m"
+//   slippage = "5m"
+//   slippage_latency = "100ms"
 //   labels = ["forward_return(h=12)", "triple_barrier(tp=2,sl=1,atr=14,hold=24)"]
 // Thread-safety: value types; parsing is reentrant.
 #pragma once
@@ -34,6 +40,7 @@
 #include "bars/timeframe.h"
 #include "core/status.h"
 #include "core/tick.h"
+#include "core/time.h"
 #include "indicators/registry.h"
 
 namespace arus::features {
@@ -58,6 +65,26 @@ struct CrossSpec {
   bool operator==(const CrossSpec&) const = default;
 };
 
+// Tick-level "order book" features of the target symbol (indicators/tick_kernels.h), one column
+// per half-life of each kernel, in this order: tick_spread_<hl> (SpreadEwma, pips),
+// tick_imbalance_<hl> (BookImbalance, [-1, 1]), tick_intensity_<hl> (TickIntensity, ticks per
+// second), tick_slippage_<hl> (TickSlippage with slippage_latency, pips). <hl> is CanonicalDuration (core/time.h).
+// Half-lives are positive, at most kMaxTickHalfLife, ascending and distinct.
+struct TicksSpec {
+  std::vector<Duration> spread;
+  std::vector<Duration> imbalance;
+  std::vector<Duration> intensity;
+  std::vector<Duration> slippage;
+  Duration slippage_latency = std::chrono::milliseconds(100);
+  bool empty() const {
+    return spread.empty() && imbalance.empty() && intensity.empty() && slippage.empty();
+  }
+  bool operator==(const TicksSpec&) const = default;
+};
+inline constexpr Duration kMaxTickHalfLife = std::chrono::hours(24 * 7);
+inline constexpr Duration kMaxTickLatency = std::chrono::hours(1);
+
+
 struct FeatureSetSpec {
   std::string name;
   std::string symbol;  // canonical
@@ -69,6 +96,7 @@ struct FeatureSetSpec {
   // External features: key = value pairs of the [external] table, canonical text form
   // (interpreted by the external feature kernel; empty = none).
   std::map<std::string, std::string> external;
+  TicksSpec ticks;                  // empty = no tick features (and no ticks read)
   std::vector<std::string> labels;  // label specs, canonical form
 
   // Every symbol the set reads: the target first, then cross.symbols.
@@ -76,7 +104,8 @@ struct FeatureSetSpec {
   // Timeframes whose bars the target needs (base, indicator groups, trend), ascending.
   std::vector<bars::Timeframe> TargetTimeframes() const;
   // Canonical TOML (fixed key order, canonical indicator and label specs): parsing it gives an
-  // equal spec; equal specs give equal text whatever the input's layout or spelling.
+  // equal spec; equal specs give equal text whatever the input's layout or spelling. The [ticks]
+  // table appears only when it asks for a feature, so specs without one keep their old text/hash.
   std::string ToCanonicalText() const;
   uint64_t Hash() const;        // xxhash64 of ToCanonicalText()
   std::string HashHex() const;  // 16 lower-case hex digits

@@ -416,23 +416,6 @@ std::string CleaningPolicy::HashHex() const {
   return buf;
 }
 
-std::string CanonicalDuration(Duration d) {
-  const int64_t ns = d.count();
-  struct Unit {
-    int64_t n;
-    const char* name;
-  };
-  static constexpr Unit kUnits[] = {{kNanosPerDay, "d"},    {kNanosPerHour, "h"},
-                                    {kNanosPerMinute, "m"}, {kNanosPerSecond, "s"},
-                                    {kNanosPerMilli, "ms"}, {kNanosPerMicro, "us"}};
-  if (ns != 0) {
-    for (const Unit& u : kUnits) {
-      if (ns % u.n == 0) return std::to_string(ns / u.n) + u.name;
-    }
-  }
-  return std::to_string(ns) + "ns";
-}
-
 Result<QualityConfig> ParseQualityConfig(std::string_view toml_text, std::string_view file_name) {
   const std::string file(file_name);
   ARUS_ASSIGN_OR_RETURN(toml::table root, ParseTomlText(toml_text, file));

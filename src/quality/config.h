@@ -193,8 +193,6 @@ Result<QualityConfig> ParseQualityConfig(std::string_view toml_text, std::string
 // Reads and parses a file (NotFound / IoError if it cannot be read).
 Result<QualityConfig> LoadQualityConfig(const std::string& path);
 
-// Duration text in the largest unit that divides it exactly ("10m", "90m", "1500ms", "7ns");
-// ParseDuration reads it back.
-std::string CanonicalDuration(Duration d);
+// Durations in canonical text use CanonicalDuration (core/time.h).
 
 }  // namespace arus::quality

@@ -179,15 +179,6 @@ TEST(QualityConfig, CanonicalTextAndHash) {
   EXPECT_EQ(a->policy.HashHex(), d.HashHex());
 }
 
-TEST(QualityConfig, CanonicalDuration) {
-  EXPECT_EQ(CanonicalDuration(Duration(10 * kNanosPerMinute)), "10m");
-  EXPECT_EQ(CanonicalDuration(Duration(90 * kNanosPerMinute)), "90m");
-  EXPECT_EQ(CanonicalDuration(Duration(2 * kNanosPerHour)), "2h");
-  EXPECT_EQ(CanonicalDuration(Duration(1500 * kNanosPerMilli)), "1500ms");
-  EXPECT_EQ(CanonicalDuration(Duration(7)), "7ns");
-  EXPECT_EQ(CanonicalDuration(Duration(0)), "0ns");
-}
-
 TEST(QualityConfig, ErrorsNameFileLineTableAndKey) {
   std::string e = ErrorOf("[spike]\nz = 12\nwindw = 5\n");
   EXPECT_NE(e.find("q.toml:3"), std::string::npos) << e;
