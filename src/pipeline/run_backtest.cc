@@ -305,9 +305,14 @@ Status RunBacktestStages(RunState& st, StageDisplay& display, RunSummary* summar
     ri.stats = &ps;
     // Mids every 15 minutes (at most ~2,000 points survive downsampling in the chart).
     const Duration step(std::max<int64_t>(15 * kNanosPerMinute, (to - from).count() / 4000));
+    // The pairs that were traded (the others are loaded only to convert P&L).
     for (const fx::Instrument& inst : instruments) {
-      ARUS_ASSIGN_OR_RETURN(ReportPriceSeries p, PriceSeries(*st.store, inst, from, to, step));
-      ri.prices.push_back(std::move(p));
+      const auto& trades = main.result.trades;
+      if (std::any_of(trades.begin(), trades.end(),
+                      [&](const backtest::Trade& t) { return t.symbol == inst.symbol; })) {
+        ARUS_ASSIGN_OR_RETURN(ReportPriceSeries p, PriceSeries(*st.store, inst, from, to, step));
+        ri.prices.push_back(std::move(p));
+      }
       rbar->Add(1);
     }
     for (const QualitySummary& q : st.quality) {
