@@ -2,6 +2,8 @@
 // test over every feature family (indicators on several timeframes, trend alignment, correlations,
 // currency strength, triangular deviation) and the labels, incremental extension equal to a full
 // build, a live-like clock equal to batch, and independence from where the history started.
+#include "features/engine.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -9,7 +11,7 @@
 #include <random>
 
 #include "features/build.h"
-#include "features/engine.h"
+#include "features/build_test_util.h"
 #include "features/feature_set.h"
 #include "fx/instrument.h"
 #include "ingest/synthetic_market.h"
@@ -18,9 +20,9 @@
 namespace arus::features {
 namespace {
 
-namespace fs = std::filesystem;
-
-UnixNanos T(std::string_view iso) { return *ParseIsoUtc(iso); }
+using testing::SameValue;
+using testing::T;
+using testing::Ticks;
 
 constexpr std::string_view kSpec = R"toml(
 name = "test-set"
@@ -49,8 +51,6 @@ FeatureSetSpec Spec() {
   return *s;
 }
 
-using Ticks = std::vector<std::vector<QuoteTick>>;
-
 const Ticks& BaseTicks() {
   static const Ticks ticks = [] {
     ingest::SyntheticOptions o;
@@ -66,34 +66,12 @@ const Ticks& BaseTicks() {
   return ticks;
 }
 
-class FeatureBuildTest : public ::testing::Test {
+class FeatureBuildTest : public testing::StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("arus_features_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<store::TickStore> MakeStore(const std::string& name, const Ticks& ticks) {
-    auto s = store::TickStore::Open((dir_ / name).string(), store::OpenMode::kReadWrite);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    const char* syms[] = {"EURGBP", "EURUSD", "GBPUSD"};
-    for (size_t i = 0; i < ticks.size(); ++i) {
-      const int decimals = (*fx::InstrumentTable::Builtin().Find(syms[i]))->price_precision;
-      auto r = (*s)->Append(syms[i], ticks[i], decimals);
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-    }
-    return std::move(*s);
+    return MakeStoreOf(name, ticks, {"EURGBP", "EURUSD", "GBPUSD"});
   }
-
-  fs::path dir_;
 };
-
-bool SameValue(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
-}
 
 // Every feature of every family, at every row at or before t, is bit-identical after every tick
 // from t on changed (prices moved, ticks dropped, ticks added); labels whose information ended by
@@ -136,9 +114,9 @@ TEST_F(FeatureBuildTest, FuturePerturbationMovesNoPastFeature) {
   ASSERT_EQ(a->feature_names, b->feature_names);
   ASSERT_GT(a->rows(), 3000u);
   // Every family is present.
-  for (const char* name : {"m5_rsi_14", "h1_ema_20", "h4_atr_14", "d1_sma_3", "trend_align_20",
-                           "corr_EURUSD_50", "strength_EUR_12", "strength_GBP_12",
-                           "strength_USD_12", "tri_dev_USD_pips", "m5_adl"}) {
+  for (const char* name :
+       {"m5_rsi_14", "h1_ema_20", "h4_atr_14", "d1_sma_3", "trend_align_20", "corr_EURUSD_50",
+        "strength_EUR_12", "strength_GBP_12", "strength_USD_12", "tri_dev_USD_pips", "m5_adl"}) {
     EXPECT_GE(a->FeatureIndex(name), 0) << name;
   }
   size_t checked = 0, changed_after = 0;
@@ -147,8 +125,8 @@ TEST_F(FeatureBuildTest, FuturePerturbationMovesNoPastFeature) {
     if (a->time[r] <= t) {
       for (size_t c = 0; c < a->feature_names.size(); ++c) {
         ASSERT_TRUE(SameValue(a->features[c][r], b->features[c][r]))
-            << a->feature_names[c] << " at " << a->time[r].ToIso() << ": "
-            << a->features[c][r] << " vs " << b->features[c][r];
+            << a->feature_names[c] << " at " << a->time[r].ToIso() << ": " << a->features[c][r]
+            << " vs " << b->features[c][r];
       }
       ++checked;
     } else {
@@ -168,35 +146,14 @@ TEST_F(FeatureBuildTest, FuturePerturbationMovesNoPastFeature) {
 }
 
 // Building to T1 and extending to T2 gives exactly the dataset built to T2 in one go (features,
-// labels, label ends, checkpoint); both with and without --from.
+// labels, label ends, checkpoint), with and without --from; open-ended extension adds nothing
+// twice.
 TEST_F(FeatureBuildTest, ExtensionEqualsFullBuild) {
   const FeatureSetSpec spec = Spec();
   auto store = MakeStore("s", BaseTicks());
-  for (UnixNanos from : {UnixNanos::Min(), T("2024-03-08T10:00:00Z")}) {
-    BuildOptions first;
-    first.from = from;
-    first.to = T("2024-03-13T16:41:00Z");
-    Result<Dataset> part = BuildDataset(*store, spec, first);
-    ASSERT_TRUE(part.ok()) << part.status().ToString();
-    BuildOptions more;
-    more.to = T("2024-03-20T00:00:00Z");
-    Result<Dataset> extended = ExtendDataset(*store, spec, *part, more);
-    ASSERT_TRUE(extended.ok()) << extended.status().ToString();
-    BuildOptions all = more;
-    all.from = from;
-    Result<Dataset> full = BuildDataset(*store, spec, all);
-    ASSERT_TRUE(full.ok()) << full.status().ToString();
-    EXPECT_GT(extended->rows(), part->rows());
-    EXPECT_TRUE(*extended == *full);
-    EXPECT_EQ(extended->checkpoint, full->checkpoint);
-    // Open-ended extension to the end of the data, twice in a row: the second adds nothing.
-    Result<Dataset> to_end = ExtendDataset(*store, spec, *extended, {});
-    ASSERT_TRUE(to_end.ok()) << to_end.status().ToString();
-    Result<Dataset> again = ExtendDataset(*store, spec, *to_end, {});
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
-    EXPECT_EQ(again->rows(), to_end->rows());
-    EXPECT_GT(to_end->rows(), extended->rows());
-  }
+  testing::ExpectExtensionEqualsFullBuild(*store, spec,
+                                          {UnixNanos::Min(), T("2024-03-08T10:00:00Z")},
+                                          T("2024-03-13T16:41:00Z"), T("2024-03-20T00:00:00Z"));
   // Another feature set's dataset is refused.
   FeatureSetSpec other = spec;
   other.name = "other";
@@ -319,7 +276,8 @@ D1 = "sma(3)"
 H4 = "atr"
 H1 = "rsi,ema(20)"
 M5 = "rsi(14),macd(12,26,9),atr(14),bbands(20,2),stoch(14,3,3),adx(14),cci(20),willr(14),ao,obv,mfi(14),adl"
-)toml", "other.toml");
+)toml",
+                                             "other.toml");
   ASSERT_TRUE(c.ok()) << c.status().ToString();
   EXPECT_EQ(c->HashHex(), a.HashHex()) << c->ToCanonicalText() << "\n---\n" << a.ToCanonicalText();
 }

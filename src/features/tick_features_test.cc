@@ -12,6 +12,7 @@
 
 #include "bars/bar_aggregator.h"
 #include "features/build.h"
+#include "features/build_test_util.h"
 #include "features/engine.h"
 #include "features/feature_set.h"
 #include "fx/calendar.h"
@@ -28,7 +29,9 @@ using std::chrono::milliseconds;
 using std::chrono::minutes;
 using std::chrono::seconds;
 
-UnixNanos T(std::string_view iso) { return *ParseIsoUtc(iso); }
+using testing::SameValue;
+using testing::T;
+using testing::Ticks;
 
 constexpr std::string_view kSpec = R"toml(
 name = "tick-set"
@@ -57,7 +60,6 @@ FeatureSetSpec Spec(std::string_view text = kSpec) {
 }
 
 const char* const kSymbols[] = {"EURUSD", "GBPUSD"};
-using Ticks = std::vector<std::vector<QuoteTick>>;
 
 // Synthetic ticks plus a few at closed-market instants (a Saturday), which bars and tick
 // features must both ignore.
@@ -85,32 +87,11 @@ const Ticks& BaseTicks() {
   return ticks;
 }
 
-bool SameValue(double a, double b) {
-  return (std::isnan(a) && std::isnan(b)) || std::memcmp(&a, &b, sizeof a) == 0;
-}
-
-class TickFeaturesTest : public ::testing::Test {
+class TickFeaturesTest : public testing::StoreTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("arus_tick_features_" + std::to_string(::getpid()) + "_" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
   std::unique_ptr<store::TickStore> MakeStore(const std::string& name, const Ticks& ticks) {
-    auto s = store::TickStore::Open((dir_ / name).string(), store::OpenMode::kReadWrite);
-    EXPECT_TRUE(s.ok()) << s.status().ToString();
-    for (size_t i = 0; i < ticks.size(); ++i) {
-      const int decimals = (*fx::InstrumentTable::Builtin().Find(kSymbols[i]))->price_precision;
-      auto r = (*s)->Append(kSymbols[i], ticks[i], decimals);
-      EXPECT_TRUE(r.ok()) << r.status().ToString();
-    }
-    return std::move(*s);
+    return MakeStoreOf(name, ticks, {kSymbols[0], kSymbols[1]});
   }
-
-  fs::path dir_;
 };
 
 // The reference: the kernels run directly over the open-market ticks with ts < t, read at t.
@@ -407,35 +388,9 @@ TEST_F(TickFeaturesTest, LiveClockEqualsBatch) {
 TEST_F(TickFeaturesTest, ExtensionEqualsFullBuild) {
   const FeatureSetSpec spec = Spec();
   auto store = MakeStore("s", BaseTicks());
-  for (UnixNanos from : {UnixNanos::Min(), T("2024-03-06T10:00:00Z")}) {
-    BuildOptions first;
-    first.from = from;
-    first.to = T("2024-03-07T16:41");
-    Result<Dataset> part = BuildDataset(*store, spec, first);
-    ASSERT_TRUE(part.ok()) << part.status().ToString();
-    BuildOptions more;
-    more.to = T("2024-03-12T00:00:00Z");
-    Result<Dataset> extended = ExtendDataset(*store, spec, *part, more);
-    ASSERT_TRUE(extended.ok()) << extended.status().ToString();
-    BuildOptions all = more;
-    all.from = from;
-    Result<Dataset> full = BuildDataset(*store, spec, all);
-    ASSERT_TRUE(full.ok()) << full.status().ToString();
-    EXPECT_GT(extended->rows(), part->rows());
-    EXPECT_TRUE(*extended == *full);
-    EXPECT_EQ(extended->checkpoint, full->checkpoint);
-    Result<Dataset> to_end = ExtendDataset(*store, spec, *extended, {});
-    ASSERT_TRUE(to_end.ok()) << to_end.status().ToString();
-    Result<Dataset> again = ExtendDataset(*store, spec, *to_end, {});
-    ASSERT_TRUE(again.ok()) << again.status().ToString();
-    EXPECT_EQ(again->rows(), to_end->rows());
-    EXPECT_GT(to_end->rows(), extended->rows());
-    BuildOptions open_ended;
-    open_ended.from = from;
-    Result<Dataset> whole = BuildDataset(*store, spec, open_ended);
-    ASSERT_TRUE(whole.ok());
-    EXPECT_TRUE(*again == *whole);
-  }
+  testing::ExpectExtensionEqualsFullBuild(*store, spec,
+                                          {UnixNanos::Min(), T("2024-03-06T10:00:00Z")},
+                                          T("2024-03-07T16:41"), T("2024-03-12T00:00:00Z"));
 }
 
 // Rows from --from on agree (to 1e-9 relative) with a build that started days earlier: the
