@@ -1,7 +1,7 @@
 # arus — top-level entry points. `make run` and `make test` work on a fresh Debian 12 machine (as
 # root): both install what is missing through scripts/setup-deps.sh first.
 BUILD ?= build
-BUILD_TYPE ?= RelWithDebInfo
+BUILD_TYPE ?= Release
 ARUS := $(BUILD)/apps/arus/arus
 RUNS := out/runs
 
