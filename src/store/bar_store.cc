@@ -684,14 +684,21 @@ Result<std::unique_ptr<BarScanner>> TickStore::ScanBars(const BarSeriesKey& key,
 Result<BarData> TickStore::ReadAllBars(const BarSeriesKey& key, UnixNanos from,
                                        UnixNanos to) const {
   ARUS_ASSIGN_OR_RETURN(std::shared_ptr<const BarSeriesState> st, FindBarSeries(key));
-  // Room for every bar of the partitions that overlap the range, mapped in at once.
-  size_t most = 0;
+  // Room for every bar of the partitions that overlap the range, mapped in at once. The counts
+  // come from the manifest: a damaged one must not make us reserve absurd amounts (the partitions'
+  // own checks report it), so implausible totals reserve nothing and the vectors just grow.
+  constexpr int64_t kMostReserved = int64_t{1} << 27;
+  int64_t most = 0;
   for (const BarPartitionEntry& p : st->manifest.partitions) {
-    if (UnixNanos(p.last_ts) >= from && UnixNanos(p.first_ts) < to) most += p.bar_count;
+    if (UnixNanos(p.last_ts) >= from && UnixNanos(p.first_ts) < to) {
+      most += std::clamp<int64_t>(p.bar_count, 0, kMostReserved);
+    }
   }
   BarData out;
-  ReserveForWrite(out.bars, most);
-  ReserveForWrite(out.flags, most);
+  if (most <= kMostReserved) {
+    ReserveForWrite(out.bars, static_cast<size_t>(most));
+    ReserveForWrite(out.flags, static_cast<size_t>(most));
+  }
   std::unique_ptr<BarScanner> scanner(new BarScanner(std::move(st), from, to));
   while (true) {
     ARUS_ASSIGN_OR_RETURN(BarBatch batch, scanner->Next());

@@ -726,6 +726,22 @@ TEST_F(BarCorruptionTest, BadManifest) {
   EXPECT_TRUE(Append(store.get(), kOther, bars_.Slice(500, 10)).ok());
 }
 
+// A manifest claiming absurd bar counts (a hostile or damaged file) must not make a read reserve
+// memory for them: the read reports the disagreement with the partition, and nothing crashes.
+TEST_F(BarCorruptionTest, AbsurdBarCountsInTheManifest) {
+  std::string m = Bytes(manifest_);
+  const size_t pos = m.find("\"bars\":");
+  ASSERT_NE(pos, std::string::npos);
+  const size_t end = m.find(',', pos);
+  m.replace(pos, end - pos, "\"bars\":4000000000000000000");
+  Overwrite(manifest_, m);
+  auto store = OpenRo(dir_);
+  auto all = store->ReadAllBars(kM1Bid, UnixNanos::Min(), UnixNanos::Max());
+  ASSERT_FALSE(all.ok());
+  EXPECT_EQ(all.status().code(), StatusCode::kCorruption) << all.status().ToString();
+  EXPECT_TRUE(store->ReadAllBars(kOther, UnixNanos::Min(), UnixNanos::Max()).ok());
+}
+
 TEST_F(BarCorruptionTest, RandomDamageThroughTheStore) {
   const std::string good = Bytes(paths_[0]);
   std::mt19937_64 rng(77);
