@@ -260,6 +260,9 @@ TEST(FeatureSetTest, CanonicalTextAndHashIgnoreLayout) {
   ASSERT_TRUE(b.ok()) << b.status().ToString();
   EXPECT_EQ(*b, a);
   EXPECT_EQ(b->HashHex(), a.HashHex());
+  // Pinned: stored datasets and models name their feature set by this hash, so a change to the
+  // canonical text (e.g. a new optional table) must leave existing specs' hashes alone.
+  EXPECT_EQ(a.HashHex(), "46d2e1e5c834ef82");
   Result<FeatureSetSpec> c = ParseFeatureSet(R"toml(
 symbol = "eur/gbp"
 name = "test-set"
