@@ -2,6 +2,7 @@
 // on a random walk, streams == batch prediction, save / load, determinism, multi-step output,
 // hostile files, and the plain C++ inference against the torch modules.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstring>
@@ -25,9 +26,12 @@ using ml::Matrix;
 using ml::MatrixView;
 using ml::ParamMap;
 
+// Per process: ctest runs the tests of this file in parallel processes, and tests of one fixture
+// use the same name.
 std::string TmpDir(const std::string& name) {
   const char* base = std::getenv("ARUS_TEST_TMP");
-  std::string dir = std::string(base ? base : "/tmp") + "/dl_seq_" + name;
+  std::string dir = std::string(base ? base : "/tmp") + "/dl_seq_" + name + "_" +
+                    std::to_string(::getpid());
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   return dir;
