@@ -71,9 +71,7 @@ nlohmann::json Number(double v) {  // JSON has no NaN or infinities
 
 std::string Text(double v) {
   if (std::isnan(v)) return "-";
-  std::string s;
-  AppendShortest(&s, v);
-  return s;
+  return ShortestText(v);
 }
 
 Status RunInfo(const DatasetArgs& a, const GlobalFlags& g) {

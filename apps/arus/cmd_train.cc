@@ -103,12 +103,6 @@ Result<features::Dataset> LoadData(const validation::ExperimentConfig& c, const 
   return ds;
 }
 
-std::string Shortest(double v) {
-  std::string s;
-  AppendShortest(&s, v);
-  return s;
-}
-
 Status WritePredictionsCsv(const std::string& path, const features::Dataset& ds,
                            const validation::ExperimentData& d,
                            const validation::ExperimentResult& r) {
@@ -117,7 +111,7 @@ Status WritePredictionsCsv(const std::string& path, const features::Dataset& ds,
   const size_t k = cls ? r.classes.size() : 1;
   for (const std::string& m : r.model_names) {
     if (cls) {
-      for (double c : r.classes) out += "," + m + "_p" + Shortest(c);
+      for (double c : r.classes) out += "," + m + "_p" + ShortestText(c);
     } else {
       out += "," + m + "_pred";
     }
@@ -126,11 +120,11 @@ Status WritePredictionsCsv(const std::string& path, const features::Dataset& ds,
   out += "\n";
   for (size_t i = 0; i < r.oos_rows.size(); ++i) {
     const size_t row = r.oos_rows[i];
-    out += ds.time[d.dataset_row[row]].ToIso() + "," + Shortest(d.y[row]);
+    out += ds.time[d.dataset_row[row]].ToIso() + "," + ShortestText(d.y[row]);
     for (size_t m = 0; m < r.model_names.size(); ++m) {
-      for (size_t c = 0; c < k; ++c) out += "," + Shortest(r.oos_outputs[m][i * k + c]);
+      for (size_t c = 0; c < k; ++c) out += "," + ShortestText(r.oos_outputs[m][i * k + c]);
     }
-    if (!r.oos_agreement.empty()) out += "," + Shortest(r.oos_agreement[i]);
+    if (!r.oos_agreement.empty()) out += "," + ShortestText(r.oos_agreement[i]);
     out += "\n";
   }
   return WriteFileAtomic(path, out);

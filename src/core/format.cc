@@ -10,6 +10,12 @@ void AppendShortest(std::string* out, double v) {
   out->append(buf, r.ptr);
 }
 
+std::string ShortestText(double v) {
+  std::string s;
+  AppendShortest(&s, v);
+  return s;
+}
+
 void AppendShortest(std::string* out, float v) {
   char buf[32];
   auto r = std::to_chars(buf, buf + sizeof buf, v);

@@ -42,9 +42,7 @@ std::string Join(const std::vector<std::string>& names) {
 
 std::string NumberText(double v) {
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-  std::string s;
-  AppendShortest(&s, v);
-  return s;
+  return ShortestText(v);
 }
 
 std::string QuotedValueText(const ParamValue& v) {

@@ -113,19 +113,13 @@ std::vector<Table> Describe(QualityConfig* c) {
   return t;
 }
 
-std::string Num(double v) {
-  std::string s;
-  AppendShortest(&s, v);
-  return s;
-}
-
 // Range check of a numeric value; "" when fine.
 std::string RangeProblem(const Field& f, double v) {
   if (!std::isfinite(v)) return "must be a finite number";
   const bool low = f.min_exclusive ? !(v > f.min) : !(v >= f.min);
   if (low || v > f.max) {
-    return "out of range: " + Num(v) + " (allowed " + (f.min_exclusive ? "(" : "[") + Num(f.min) +
-           ", " + Num(f.max) + "])";
+    return "out of range: " + ShortestText(v) + " (allowed " + (f.min_exclusive ? "(" : "[") + ShortestText(f.min) +
+           ", " + ShortestText(f.max) + "])";
   }
   return "";
 }

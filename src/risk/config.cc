@@ -14,7 +14,6 @@ namespace arus::risk {
 
 namespace {
 
-using internal::Num;
 
 // One configurable value: where it lives and its allowed range.
 struct Field {
@@ -53,7 +52,7 @@ std::string Plain(double v) {
   if (std::isfinite(v) && v == std::floor(v) && std::fabs(v) < 1e15) {
     return std::to_string(static_cast<long long>(v));
   }
-  return Num(v);
+  return ShortestText(v);
 }
 
 // "" when `v` is within the field's range.
@@ -85,11 +84,11 @@ std::string ValueProblem(const Field& f) {
 std::string CrossProblem(const SizingConfig& s, std::string_view* key) {
   if (s.min_lots > s.max_lots) {
     *key = "min_lots";
-    return "must not exceed max_lots (" + Num(s.max_lots) + ")";
+    return "must not exceed max_lots (" + ShortestText(s.max_lots) + ")";
   }
   if (s.lot_step > s.max_lots) {
     *key = "lot_step";
-    return "must not exceed max_lots (" + Num(s.max_lots) + ")";
+    return "must not exceed max_lots (" + ShortestText(s.max_lots) + ")";
   }
   return "";
 }

@@ -72,7 +72,7 @@ Status ExposureBook::Price(const backtest::AccountView& account, backtest::Instr
       }
       if (!(*r > 0) || !std::isfinite(*r)) {
         return FailedPrecondition("cannot value " + std::string(ccy) + " in " +
-                                  std::string(account.currency()) + ": rate " + internal::Num(*r));
+                                  std::string(account.currency()) + ": rate " + ShortestText(*r));
       }
       rate_[qs] = *r;
     }

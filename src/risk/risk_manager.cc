@@ -120,7 +120,7 @@ Status RiskManager::Check(const backtest::OrderRequest& order, const backtest::A
   const double q = order.quantity;
   if (!(q > 0) || !std::isfinite(q)) {
     ++stats_.rejected_other;
-    return InvalidArgument("order quantity " + internal::Num(q) + " must be a positive number");
+    return InvalidArgument("order quantity " + ShortestText(q) + " must be a positive number");
   }
   const std::string_view ccy = account.currency();
   const double equity = account.equity().ToDouble();

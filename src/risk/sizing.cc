@@ -9,7 +9,6 @@
 namespace arus::risk {
 
 using internal::Amount;
-using internal::Num;
 
 std::string_view SizingMethodName(SizingMethod m) {
   switch (m) {
@@ -68,7 +67,7 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
     entry = (r.side == backtest::Side::kBuy ? q.ask : q.bid).ToDouble();
   }
   if (!(entry > 0) || !std::isfinite(entry)) {
-    return InvalidArgument("size request: entry_price " + Num(entry) + " for " + ins.symbol +
+    return InvalidArgument("size request: entry_price " + ShortestText(entry) + " for " + ins.symbol +
                            " must be a positive number");
   }
 
@@ -76,17 +75,17 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
   ARUS_ASSIGN_OR_RETURN(const double quote_rate, account.ToAccount(1.0, ins.quote));
   if (!(quote_rate > 0) || !std::isfinite(quote_rate)) {
     return FailedPrecondition("size request: no usable " + ins.quote + " -> " + std::string(ccy) +
-                              " rate (" + Num(quote_rate) + ")");
+                              " rate (" + ShortestText(quote_rate) + ")");
   }
   const double equity = account.equity().ToDouble();
   const bool needs_stop =
       config_.method == SizingMethod::kFixedFractional || config_.method == SizingMethod::kKelly;
   if (needs_stop && !(r.stop_distance > 0 && std::isfinite(r.stop_distance))) {
     return InvalidArgument("size request: " + std::string(SizingMethodName(config_.method)) +
-                           " sizing needs stop_distance > 0 (got " + Num(r.stop_distance) + ")");
+                           " sizing needs stop_distance > 0 (got " + ShortestText(r.stop_distance) + ")");
   }
   if (!(r.stop_distance >= 0) || !std::isfinite(r.stop_distance)) {
-    return InvalidArgument("size request: stop_distance " + Num(r.stop_distance) + " must be >= 0");
+    return InvalidArgument("size request: stop_distance " + ShortestText(r.stop_distance) + " must be >= 0");
   }
   // Account-currency loss per unit of base when price moves stop_distance against the trade.
   const double loss_per_unit = r.stop_distance * quote_rate;
@@ -108,7 +107,7 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
         return InvalidArgument(
             "size request: volatility_target sizing needs the instrument's annualised volatility "
             "> 0 (got " +
-            Num(r.volatility) + ")");
+            ShortestText(r.volatility) + ")");
       }
       if (!(equity > 0)) {
         return Zero(0, "equity " + Amount(equity) + " " + std::string(ccy) + " is not positive");
@@ -120,16 +119,16 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
     }
     case SizingMethod::kKelly: {
       if (!(r.probability >= 0 && r.probability <= 1)) {
-        return InvalidArgument("size request: probability " + Num(r.probability) +
+        return InvalidArgument("size request: probability " + ShortestText(r.probability) +
                                " must be in [0, 1]");
       }
       if (!(r.payoff > 0) || !std::isfinite(r.payoff)) {
-        return InvalidArgument("size request: payoff " + Num(r.payoff) + " must be > 0");
+        return InvalidArgument("size request: payoff " + ShortestText(r.payoff) + " must be > 0");
       }
       const double f_star = KellyFraction(r.probability, r.payoff);
       if (!(f_star > 0)) {
         return Zero(0, "no edge: Kelly f* = p - (1-p)/b = " + internal::Fixed(f_star, 4) +
-                           " with p " + Num(r.probability) + ", b " + Num(r.payoff));
+                           " with p " + ShortestText(r.probability) + ", b " + ShortestText(r.payoff));
       }
       if (!(equity > 0)) {
         return Zero(0, "equity " + Amount(equity) + " " + std::string(ccy) + " is not positive");
@@ -140,7 +139,7 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
     }
   }
   if (!std::isfinite(raw_lots) || raw_lots < 0) {
-    return Internal("sizing produced " + Num(raw_lots) + " lots for " + ins.symbol);
+    return Internal("sizing produced " + ShortestText(raw_lots) + " lots for " + ins.symbol);
   }
 
   // Round down to whole lot steps (the 1e-9 absorbs 0.3 / 0.01 = 29.999999999999996), after
@@ -150,7 +149,7 @@ Result<SizeDecision> PositionSizer::Size(const SizeRequest& r,
   const double lots = steps * config_.lot_step;
   if (steps < 1 || lots < config_.min_lots * (1 - 1e-9)) {
     return Zero(raw_lots, "size " + internal::Fixed(raw_lots, 4) + " lots is below the minimum " +
-                              Num(std::max(config_.min_lots, config_.lot_step)) + " lots");
+                              ShortestText(std::max(config_.min_lots, config_.lot_step)) + " lots");
   }
   SizeDecision d;
   d.raw_lots = raw_lots;

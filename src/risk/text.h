@@ -35,13 +35,6 @@ inline std::string Fixed(double v, int decimals) {
   return buf;
 }
 
-// Shortest round-trip text ("0.01", "2.5", "1e-07").
-inline std::string Num(double v) {
-  std::string s;
-  AppendShortest(&s, v);
-  return s;
-}
-
 // 0.0213 -> "2.13%".
 inline std::string Percent(double fraction) { return Fixed(fraction * 100.0, 2) + "%"; }
 
