@@ -19,6 +19,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/time.h"
 #include "fx/instrument.h"
 #include "ingest/dukascopy.h"
@@ -26,11 +27,8 @@
 namespace {
 
 namespace fs = std::filesystem;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+using arus::bench::Clock;
+using arus::bench::Seconds;
 
 // CPU seconds used by the whole process (all threads): throughput per core on a busy machine.
 double CpuSeconds() {

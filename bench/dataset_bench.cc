@@ -20,6 +20,7 @@
 #include <random>
 #include <string>
 
+#include "bench_util.h"
 #include "core/file.h"
 #include "features/dataset.h"
 
@@ -27,11 +28,8 @@ namespace {
 
 using arus::UnixNanos;
 using arus::features::Dataset;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+using arus::bench::Clock;
+using arus::bench::Seconds;
 
 Dataset Make(size_t rows, size_t nf) {
   Dataset ds;

@@ -30,6 +30,7 @@
 #include <vector>
 
 #include "dl/learners.h"
+#include "bench_util.h"
 #include "ml/model.h"
 
 namespace {
@@ -37,24 +38,10 @@ namespace {
 using arus::ml::Matrix;
 using arus::ml::MatrixView;
 using arus::ml::ParamMap;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-void Check(const arus::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
+using arus::bench::Check;
+using arus::bench::Clock;
+using arus::bench::Seconds;
+using arus::bench::ThreadCpuSeconds;
 
 constexpr size_t kFeatures = 30;
 

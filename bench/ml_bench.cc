@@ -32,6 +32,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench_util.h"
 #include "core/file.h"
 #include "core/time.h"
 #include "ml/model.h"
@@ -43,25 +44,11 @@ namespace {
 using arus::UnixNanos;
 using arus::ml::Matrix;
 using arus::ml::MatrixView;
-using Clock = std::chrono::steady_clock;
+using arus::bench::Check;
+using arus::bench::Clock;
+using arus::bench::Seconds;
+using arus::bench::ThreadCpuSeconds;
 
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
-
-// CPU time of the calling thread: less disturbed than wall time on a shared machine.
-double ThreadCpuSeconds() {
-  timespec ts;
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-void Check(const arus::Status& s, const char* what) {
-  if (!s.ok()) {
-    std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
-    std::exit(1);
-  }
-}
 void CheckXgb(int rc, const char* what) {
   if (rc != 0) {
     std::fprintf(stderr, "%s: %s\n", what, XGBGetLastError());

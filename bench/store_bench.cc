@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_util.h"
 #include "bars/bar_aggregator.h"
 #include "fx/calendar.h"
 #include "store/bar_codec.h"
@@ -31,11 +32,8 @@ using arus::Duration;
 using arus::Price;
 using arus::QuoteTick;
 using arus::UnixNanos;
-using Clock = std::chrono::steady_clock;
-
-double Seconds(Clock::time_point a, Clock::time_point b) {
-  return std::chrono::duration<double>(b - a).count();
-}
+using arus::bench::Clock;
+using arus::bench::Seconds;
 
 std::vector<QuoteTick> MakeTicks(int trading_days, uint64_t seed) {
   const auto& cal = arus::fx::FxCalendar::Default();
