@@ -4,6 +4,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <string_view>
 #include <toml++/toml.h>
@@ -49,6 +50,13 @@ inline std::string TomlTypeName(const toml::node& n) {
     default:
       return "a date/time";
   }
+}
+
+// An integer or float node as a double; nullopt for any other type.
+inline std::optional<double> TomlNumber(const toml::node& n) {
+  if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
+  if (n.is_floating_point()) return n.as_floating_point()->get();
+  return std::nullopt;
 }
 
 }  // namespace arus

@@ -43,14 +43,12 @@ Status GetNumber(const RunConfig& c, const toml::table& t, const std::string& wh
                  std::string_view key, double* out) {
   const toml::node* n = t.get(key);
   if (n == nullptr) return Status::Ok();
-  if (auto i = n->as_integer()) {
-    *out = static_cast<double>(i->get());
-  } else if (auto f = n->as_floating_point()) {
-    *out = f->get();
-  } else {
+  const std::optional<double> v = TomlNumber(*n);
+  if (!v) {
     return ParseError(c.origin, n->source().begin.line, where + std::string(key),
                       "expected a number, got " + TomlTypeName(*n));
   }
+  *out = *v;
   return Status::Ok();
 }
 

@@ -50,14 +50,9 @@ Result<StrategyConfig> ParseStrategyConfig(const std::string& toml_text, const s
   for (const auto& [k, node] : *t) {
     const std::string key(k.str());
     auto number = [&](double* out, double lo, double hi) -> Status {
-      double v;
-      if (auto i = node.as_integer()) {
-        v = static_cast<double>(i->get());
-      } else if (auto f = node.as_floating_point()) {
-        v = f->get();
-      } else {
-        return Bad(origin, node, key, "expected a number, got " + TomlTypeName(node));
-      }
+      const std::optional<double> parsed = TomlNumber(node);
+      if (!parsed) return Bad(origin, node, key, "expected a number, got " + TomlTypeName(node));
+      const double v = *parsed;
       if (!(v >= lo && v <= hi)) {
         return Bad(origin, node, key,
                    "must be in [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");

@@ -127,17 +127,11 @@ std::string ApplyValue(const Field& f, const toml::node& n) {
           if (!bad.empty()) return bad;
           *ptr = v;
         } else if constexpr (std::is_same_v<T, double>) {
-          double v;
-          if (n.is_integer()) {
-            v = static_cast<double>(n.as_integer()->get());
-          } else if (n.is_floating_point()) {
-            v = n.as_floating_point()->get();
-          } else {
-            return "expected a number, got " + TomlTypeName(n);
-          }
-          std::string bad = RangeProblem(f, v);
+          const std::optional<double> v = TomlNumber(n);
+          if (!v) return "expected a number, got " + TomlTypeName(n);
+          std::string bad = RangeProblem(f, *v);
           if (!bad.empty()) return bad;
-          *ptr = v;
+          *ptr = *v;
         } else {
           if (!n.is_string()) return "expected a method name string, got " + TomlTypeName(n);
           Result<SizingMethod> m = ParseSizingMethod(n.as_string()->get());
